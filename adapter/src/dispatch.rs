@@ -1,0 +1,388 @@
+//! The handler registry, the routing rule, and the dispatcher loop that runs
+//! handlers and callbacks off the thread that drives the connection.
+//!
+//! # The routing rule
+//! - A handler is attached by one `subscribe` call (or one
+//!   [`Options::handler`](crate::Options::handler)) to its filters.
+//! - Subscribing a filter again replaces that filter's handler (the other
+//!   filters of the old handler keep it).
+//! - Each delivered copy of a message is given to every distinct handler
+//!   whose filters match it, once per handler even when several of its
+//!   filters match. Which filters match is the core's subscription registry's
+//!   decision (it honours MQTT 5 subscription identifiers).
+//! - A copy that matches no handler goes to
+//!   [`Options::on_unhandled`](crate::Options::on_unhandled).
+//! - Every copy also goes to every `Client::messages` stream.
+//!
+//! Brokers may send one copy per matching subscription (rumqttd with 3.1.1;
+//! MQTT 5 brokers per the spec, `[MQTT-3.3.4-2]`) or one per client
+//! (Mosquitto and RabbitMQ with 3.1.1): with overlapping subscriptions a
+//! handler may therefore see several copies of one publish, each copy once.
+//! Give each subscription an MQTT 5 subscription identifier to have each copy
+//! reach only its own handler.
+//!
+//! Handlers run one at a time on the dispatcher thread, in arrival order, so
+//! a handler may block or call back into the client without stalling the
+//! protocol. A handler that panics does not stop the dispatcher.
+
+use crate::{ConnectInfo, ConnectionLost, Delivery, Message};
+use mqtt_sansio::client::{AckToken, Subscriptions};
+use mqtt_sansio::codec::ByteStr;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+/// A message handler: a user closure called on the dispatcher thread for
+/// every delivered copy of a message its filters match (once per copy).
+///
+/// Clones are the same handler (see [`same`](Handler::same)).
+#[derive(Clone)]
+pub struct Handler(Arc<Mutex<HandlerFn>>);
+
+/// The closure behind a [`Handler`].
+type HandlerFn = dyn FnMut(&Message) + Send;
+
+impl std::fmt::Debug for Handler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handler").finish_non_exhaustive()
+    }
+}
+
+impl Handler {
+    /// Wraps a user closure.
+    pub fn new(f: impl FnMut(&Message) + Send + 'static) -> Handler {
+        Handler(Arc::new(Mutex::new(f)))
+    }
+
+    /// Whether `self` and `other` are the same handler (installed by the same call).
+    pub fn same(&self, other: &Handler) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    fn call(&self, m: &Message) {
+        // A handler that panicked earlier poisoned its own lock only; keep
+        // calling it (its state is the user's business).
+        let mut f = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        guard(|| (*f)(m));
+    }
+}
+
+/// Filter → handler, one handler per filter (subscribing a filter again
+/// replaces its handler).
+#[derive(Default, Debug)]
+pub struct Registry {
+    entries: Vec<(ByteStr, Handler)>,
+}
+
+impl Registry {
+    /// Installs `handler` for `filter`, returning the one it replaces.
+    pub fn insert(&mut self, filter: &ByteStr, handler: Handler) -> Option<Handler> {
+        if let Some(e) = self.entries.iter_mut().find(|(f, _)| f == filter) {
+            return Some(core::mem::replace(&mut e.1, handler));
+        }
+        self.entries.push((filter.clone(), handler));
+        None
+    }
+
+    /// Removes the handler of `filter`.
+    pub fn remove(&mut self, filter: &str) -> Option<Handler> {
+        let i = self.entries.iter().position(|(f, _)| f == filter)?;
+        Some(self.entries.remove(i).1)
+    }
+
+    /// Removes the handler of `filter` only if it is still `handler`.
+    pub fn remove_if(&mut self, filter: &str, handler: &Handler) {
+        self.restore(filter, handler, None);
+    }
+
+    /// Puts `previous` back for `filter` if `current` is still installed
+    /// there (a subscription the broker refused must not lose the old
+    /// handler); with no `previous`, removes `current`.
+    pub fn restore(&mut self, filter: &str, current: &Handler, previous: Option<Handler>) {
+        let Some(i) = self
+            .entries
+            .iter()
+            .position(|(f, h)| f == filter && h.same(current))
+        else {
+            return;
+        };
+        match previous {
+            Some(p) => self.entries[i].1 = p,
+            None => {
+                self.entries.remove(i);
+            }
+        }
+    }
+
+    /// The routing rule: the distinct handlers of `filters` (the filters a
+    /// copy matched), each once, in the order of `filters`, appended to `out`.
+    ///
+    /// ```
+    /// use mqtt_adapter::dispatch::{Handler, Registry};
+    /// use mqtt_sansio::codec::ByteStr;
+    /// let mut reg = Registry::default();
+    /// let both = Handler::new(|_| {});
+    /// reg.insert(&ByteStr::from("a/+"), both.clone());
+    /// reg.insert(&ByteStr::from("a/#"), both.clone());
+    /// let mut out = Vec::new();
+    /// reg.route(&[ByteStr::from("a/+"), ByteStr::from("a/#")], &mut out);
+    /// assert_eq!(out.len(), 1);
+    /// ```
+    pub fn route(&self, filters: &[ByteStr], out: &mut Vec<Handler>) {
+        for f in filters {
+            if let Some((_, h)) = self.entries.iter().find(|(name, _)| name == f) {
+                if !out.iter().any(|o| o.same(h)) {
+                    out.push(h.clone());
+                }
+            }
+        }
+    }
+}
+
+/// A queue the dispatcher feeds: a `Client::messages` stream, or the queue
+/// behind a per-subscription stream. The runtime hook of the dispatcher:
+/// each adapter implements it over its own waiting primitive.
+pub trait Sink: Send + Sync {
+    /// Appends `m`, waiting while the queue is full (that is the
+    /// backpressure). `false` when its reader is gone.
+    fn push(&self, m: Message) -> bool;
+    /// No more messages will come: the reader ends after draining.
+    fn close(&self);
+    /// The client is shutting down: pushes must no longer wait for room.
+    fn unbound(&self) {}
+}
+
+/// A user callback taking `&T`, run on the dispatcher thread.
+type Callback<T> = Option<Box<dyn FnMut(&T) + Send>>;
+
+/// The callbacks of [`Options`](crate::Options), handed to [`Dispatch::run`].
+#[derive(Default)]
+pub struct Callbacks {
+    pub(crate) on_connect: Callback<ConnectInfo>,
+    pub(crate) on_connection_lost: Callback<ConnectionLost>,
+    pub(crate) on_delivery_complete: Callback<Delivery>,
+    pub(crate) on_unhandled: Callback<Message>,
+}
+
+impl std::fmt::Debug for Callbacks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callbacks")
+            .field("on_connect", &self.on_connect.is_some())
+            .field("on_connection_lost", &self.on_connection_lost.is_some())
+            .field("on_delivery_complete", &self.on_delivery_complete.is_some())
+            .field("on_unhandled", &self.on_unhandled.is_some())
+            .finish()
+    }
+}
+
+impl Callbacks {
+    /// Whether delivery reports must be queued at all (saves work per
+    /// publish otherwise).
+    pub fn wants_deliveries(&self) -> bool {
+        self.on_delivery_complete.is_some()
+    }
+}
+
+/// One item for the dispatcher.
+#[derive(Debug)]
+pub enum Item {
+    /// A delivered copy of a message, and the filters of the subscriptions
+    /// it matched (as the core's subscription registry decided).
+    Message(Message, Vec<ByteStr>),
+    /// A CONNACK accepted the connection.
+    Connected(ConnectInfo),
+    /// An established connection was lost.
+    ConnectionLost(ConnectionLost),
+    /// A publish completed or failed.
+    Delivery(Delivery),
+}
+
+impl Item {
+    /// The item for a message the core delivered (its `Event::Message`): the
+    /// filters it is for are the core's subscription registry's decision
+    /// (which honours MQTT 5 subscription identifiers), taken now, while the
+    /// registry is the one the message arrived under.
+    pub fn message(
+        subscriptions: &Subscriptions,
+        publish: mqtt_sansio::codec::Publish,
+        ack: Option<AckToken>,
+    ) -> Item {
+        let filters = subscriptions
+            .matching(&publish)
+            .map(|s| s.filter.clone())
+            .collect();
+        Item::Message(Message::from_publish(publish, ack), filters)
+    }
+}
+
+/// What the dispatcher shares with the client handles: the registry and the
+/// message queues.
+pub struct Dispatch {
+    registry: Mutex<Registry>,
+    /// Queues of `Client::messages`; `None` once the dispatcher has exited
+    /// (new ones are then closed at once).
+    sinks: Mutex<Option<Vec<Arc<dyn Sink>>>>,
+    /// Queues of per-subscription streams: fed by their handler, closed with
+    /// the client.
+    streams: Mutex<Option<Vec<Weak<dyn Sink>>>>,
+}
+
+impl std::fmt::Debug for Dispatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatch").finish_non_exhaustive()
+    }
+}
+
+impl Dispatch {
+    /// A dispatcher state starting with the handlers of `registry`.
+    pub fn new(registry: Registry) -> Dispatch {
+        Dispatch {
+            registry: Mutex::new(registry),
+            sinks: Mutex::new(Some(Vec::new())),
+            streams: Mutex::new(Some(Vec::new())),
+        }
+    }
+
+    /// The registry, locked. No user code runs under this lock.
+    pub fn registry(&self) -> MutexGuard<'_, Registry> {
+        // Handlers never run under this lock and every mutation is one step,
+        // so the registry is consistent even if a panic ever poisoned it.
+        self.registry.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn sinks(&self) -> MutexGuard<'_, Option<Vec<Arc<dyn Sink>>>> {
+        self.sinks.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn streams(&self) -> MutexGuard<'_, Option<Vec<Weak<dyn Sink>>>> {
+        self.streams.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a queue that gets every message (`Client::messages`); when the
+    /// dispatcher has already exited it is closed at once.
+    pub fn add_sink(&self, sink: Arc<dyn Sink>) {
+        match &mut *self.sinks() {
+            Some(v) => v.push(sink),
+            None => sink.close(),
+        }
+    }
+
+    /// Registers a per-subscription queue, so that it is unbounded and
+    /// closed with the client (closed at once if the client is gone). Its
+    /// handler feeds it; the registry does not keep it alive.
+    pub fn add_stream(&self, sink: &Arc<dyn Sink>) {
+        match &mut *self.streams() {
+            Some(v) => {
+                v.retain(|w| w.strong_count() > 0);
+                v.push(Arc::downgrade(sink));
+            }
+            None => sink.close(),
+        }
+    }
+
+    /// The client is shutting down: the dispatcher must not wait for room in
+    /// a queue nobody reads.
+    pub fn unbound_sinks(&self) {
+        if let Some(v) = &*self.sinks() {
+            for s in v {
+                s.unbound();
+            }
+        }
+        if let Some(v) = &*self.streams() {
+            for s in v.iter().filter_map(Weak::upgrade) {
+                s.unbound();
+            }
+        }
+    }
+
+    /// The dispatcher loop: runs the handlers and callbacks of each batch of
+    /// items, in order, then calls `done` with the batch's size (for the
+    /// adapter's flow control). Returns when `batches` ends (the driver is
+    /// gone), after closing every queue: readers end once they drained what
+    /// they hold.
+    pub fn run<B>(
+        &self,
+        batches: impl IntoIterator<Item = B>,
+        mut cb: Callbacks,
+        mut done: impl FnMut(usize),
+    ) where
+        B: IntoIterator<Item = Item>,
+    {
+        let mut matched: Vec<Handler> = Vec::new();
+        for batch in batches {
+            let mut n = 0;
+            for item in batch {
+                self.handle(item, &mut cb, &mut matched);
+                n += 1;
+            }
+            done(n);
+        }
+        if let Some(v) = self.sinks().take() {
+            for s in v {
+                s.close();
+            }
+        }
+        if let Some(v) = self.streams().take() {
+            for s in v.iter().filter_map(Weak::upgrade) {
+                s.close();
+            }
+        }
+    }
+
+    /// Runs the handlers and callbacks for one item.
+    fn handle(&self, item: Item, cb: &mut Callbacks, matched: &mut Vec<Handler>) {
+        match item {
+            Item::Message(m, filters) => {
+                self.registry().route(&filters, matched);
+                if matched.is_empty() {
+                    if let Some(f) = &mut cb.on_unhandled {
+                        guard(|| f(&m));
+                    }
+                }
+                for h in matched.drain(..) {
+                    h.call(&m);
+                }
+                self.feed_sinks(m);
+            }
+            Item::Connected(info) => {
+                if let Some(f) = &mut cb.on_connect {
+                    guard(|| f(&info));
+                }
+            }
+            Item::ConnectionLost(cause) => {
+                if let Some(f) = &mut cb.on_connection_lost {
+                    guard(|| f(&cause));
+                }
+            }
+            Item::Delivery(d) => {
+                if let Some(f) = &mut cb.on_delivery_complete {
+                    guard(|| f(&d));
+                }
+            }
+        }
+    }
+
+    /// Gives `m` to every live `Client::messages` queue, waiting on a full one
+    /// (that is the backpressure), dropping the ones whose reader is gone.
+    fn feed_sinks(&self, m: Message) {
+        let sinks: Vec<Arc<dyn Sink>> = match &*self.sinks() {
+            Some(v) if !v.is_empty() => v.clone(),
+            _ => return,
+        };
+        let mut gone = Vec::new();
+        for s in &sinks {
+            if !s.push(m.clone()) {
+                gone.push(s.clone());
+            }
+        }
+        if !gone.is_empty() {
+            if let Some(v) = &mut *self.sinks() {
+                v.retain(|s| !gone.iter().any(|g| Arc::ptr_eq(g, s)));
+            }
+        }
+    }
+}
+
+/// Runs user code; a panic in it (reported on stderr by the panic hook) must
+/// not stop the dispatcher, or every later message would be lost.
+fn guard(f: impl FnOnce()) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+}

@@ -1,0 +1,194 @@
+//! Errors of the clients, by fault: the caller's, the network's, the broker's.
+
+use mqtt_sansio::client::{
+    AckError, ConfigError, ConnectionError, DisconnectError, PublishError, PublishFailure,
+    RestoreError, SnapshotError, SubscribeError,
+};
+use mqtt_sansio::codec::{Properties, ReasonCode};
+use mqtt_transport::{TransportError, UrlError};
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+
+/// Why a connection ended or could not be made: the core's verdict
+/// ([`ConnectionError`], by fault), plus the socket or transport error behind
+/// it when there was one.
+#[derive(Debug, Clone)]
+pub struct ConnectionLost {
+    /// The core's cause: refused by the broker, broker protocol violation,
+    /// keep-alive timeout, connect timeout, transport failed or closed, ...
+    pub cause: ConnectionError,
+    /// The socket error that closed the transport, if any.
+    pub io: Option<Arc<io::Error>>,
+    /// The TLS or WebSocket error that closed the transport, if any.
+    pub transport: Option<TransportError>,
+    /// Whether an automatic reconnect is scheduled.
+    pub will_reconnect: bool,
+}
+
+impl fmt::Display for ConnectionLost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "connection lost: {:?}", self.cause)?;
+        if let Some(e) = &self.io {
+            write!(f, " ({e})")?;
+        }
+        if let Some(e) = &self.transport {
+            write!(f, " ({e})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong, by fault.
+///
+/// Caller mistakes (an invalid URL, topic or option) are returned at once by
+/// the call that made them; broker or network failures come as
+/// [`Error::Connection`]; a broker that refused a message (an MQTT 5 error
+/// reason code) as [`Error::Rejected`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// A server URL could not be used.
+    InvalidUrl {
+        /// The URL.
+        url: String,
+        /// What is wrong with it.
+        error: UrlError,
+    },
+    /// The TLS or WebSocket options cannot work (an unreadable CA file, a bad
+    /// client key, ...), found when connecting.
+    Transport(TransportError),
+    /// The options cannot work (see [`ConfigError`]).
+    Config(ConfigError),
+    /// The publish queue is full (`Client::try_publish` only; `Client::publish`
+    /// waits for room instead).
+    QueueFull {
+        /// The configured bound.
+        max: usize,
+    },
+    /// The core refused the publish (invalid topic, QoS or retain not
+    /// supported by the broker, packet too large, ...). Nothing was sent.
+    Publish(PublishError),
+    /// The core refused the subscribe or unsubscribe (invalid filter, ...).
+    /// Nothing was sent.
+    Subscribe(SubscribeError),
+    /// `Client::ack` was refused.
+    Ack(AckError),
+    /// `Client::disconnect_with` was given options the protocol does not
+    /// allow (MQTT 5 options on 3.x, ...), or the client was already
+    /// disconnected (see [`DisconnectError`]).
+    Disconnect(DisconnectError),
+    /// The session given to [`Options::restore_session`](crate::Options::restore_session)
+    /// cannot be used (not a snapshot, another version, another client id, ...).
+    Restore(RestoreError),
+    /// The session could not be serialised.
+    Snapshot(SnapshotError),
+    /// The connection could not be made, or was lost while waiting.
+    Connection(Box<ConnectionLost>),
+    /// An accepted publish will not be acknowledged (session lost with the
+    /// report policy, message expired, broker limits changed).
+    PublishFailed(PublishFailure),
+    /// The broker answered with an MQTT 5 error reason code (for example Not
+    /// authorized, Quota exceeded).
+    Rejected {
+        /// The reason code.
+        reason: ReasonCode,
+        /// Properties of the answer (reason string, user properties).
+        properties: Box<Properties>,
+    },
+    /// The client was disconnected (by `Client::disconnect`, or because every
+    /// handle was dropped).
+    Closed,
+    /// A `*_timeout` call ran out of time. The request itself is still
+    /// pending; its result is reported as usual.
+    Timeout,
+    /// The operating system refused a thread or socket the client needed.
+    Io(Arc<io::Error>),
+}
+
+impl Error {
+    /// Whether this is [`Error::QueueFull`].
+    pub fn is_queue_full(&self) -> bool {
+        matches!(self, Error::QueueFull { .. })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidUrl { url, error } => write!(f, "invalid server URL {url:?}: {error}"),
+            Error::Transport(e) => write!(f, "transport: {e}"),
+            Error::Config(e) => write!(f, "invalid options: {e}"),
+            Error::QueueFull { max } => write!(f, "publish queue full ({max} messages)"),
+            Error::Publish(e) => write!(f, "publish refused: {e}"),
+            Error::Subscribe(e) => write!(f, "subscribe refused: {e}"),
+            Error::Ack(e) => write!(f, "ack refused: {e}"),
+            Error::Disconnect(e) => write!(f, "disconnect options refused: {e}"),
+            Error::Restore(e) => write!(f, "cannot restore the session: {e}"),
+            Error::Snapshot(e) => write!(f, "cannot save the session: {e}"),
+            Error::Connection(c) => fmt::Display::fmt(c, f),
+            Error::PublishFailed(e) => write!(f, "publish failed: {e}"),
+            Error::Rejected { reason, .. } => write!(f, "rejected by the broker: {reason:?}"),
+            Error::Closed => f.write_str("the client is disconnected"),
+            Error::Timeout => f.write_str("timed out"),
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Config(e) => Some(e),
+            Error::Publish(e) => Some(e),
+            Error::Subscribe(e) => Some(e),
+            Error::Ack(e) => Some(e),
+            Error::Disconnect(e) => Some(e),
+            Error::Restore(e) => Some(e),
+            Error::Snapshot(e) => Some(e),
+            Error::InvalidUrl { error, .. } => Some(error),
+            Error::Transport(e) => Some(e),
+            Error::Connection(c) => match (&c.io, &c.transport) {
+                (Some(e), _) => Some(&**e),
+                (None, Some(e)) => Some(e),
+                (None, None) => Some(&c.cause),
+            },
+            Error::PublishFailed(e) => Some(e),
+            Error::Io(e) => Some(&**e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::Config(e)
+    }
+}
+
+impl From<PublishError> for Error {
+    fn from(e: PublishError) -> Self {
+        match e {
+            PublishError::QueueFull { max } => Error::QueueFull { max },
+            e => Error::Publish(e),
+        }
+    }
+}
+
+impl From<SubscribeError> for Error {
+    fn from(e: SubscribeError) -> Self {
+        Error::Subscribe(e)
+    }
+}
+
+impl From<AckError> for Error {
+    fn from(e: AckError) -> Self {
+        Error::Ack(e)
+    }
+}
+
+impl From<DisconnectError> for Error {
+    fn from(e: DisconnectError) -> Self {
+        Error::Disconnect(e)
+    }
+}

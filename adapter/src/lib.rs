@@ -1,0 +1,51 @@
+//! What `mqtt-std` and `mqtt-smol` share above the socket: options, messages,
+//! errors, the handler registry and routing, the dispatcher thread's loop,
+//! server lists. No sockets and no async runtime.
+//!
+//! Users normally reach these types through an adapter (`mqtt_std::Options`,
+//! `mqtt_smol::Message`, ...), which re-exports them. An adapter keeps only
+//! what depends on its runtime: the client handles (blocking or async), the
+//! socket and driver loop, and the queues behind message streams (it
+//! implements [`dispatch::Sink`] over its own waiting primitive).
+//!
+//! # Routing messages to handlers
+//! One rule, implemented once in [`dispatch::Registry::route`]:
+//! a handler is attached by one `subscribe` call (or
+//! [`Options::handler`]) to its filters; subscribing a filter again replaces
+//! that filter's handler; each delivered copy of a message is given to every
+//! distinct handler whose filters match it, once per handler even if several
+//! of its filters match; a copy that matches no handler goes to
+//! [`Options::on_unhandled`]. Brokers may send one copy per matching
+//! subscription (rumqttd with MQTT 3.1.1; MQTT 5 brokers per the spec), so a
+//! handler can see several copies of one publish. See [`dispatch`].
+//!
+//! ```
+//! use mqtt_adapter::{Options, QoS};
+//! let options = Options::new()
+//!     .client_id("sensor-17")
+//!     .handler("sensors/17/cmd", QoS::AtLeastOnce, |m| println!("{:?}", m.payload_str()));
+//! let parts = options.into_parts();
+//! assert_eq!(parts.initial_subscriptions.len(), 1);
+//! ```
+#![warn(missing_docs)]
+#![deny(unsafe_code)]
+
+mod answers;
+pub mod dispatch;
+mod error;
+mod link;
+mod message;
+mod options;
+mod server;
+
+pub use answers::{ConnectInfo, Delivery, PublishAck, SubAck};
+pub use error::{ConnectionLost, Error};
+pub use link::{subscribe_filters, Link};
+pub use message::{Message, Publish, Topic};
+pub use options::{Options, Parts};
+pub use server::{servers, Server};
+
+/// What [`Options`] takes, from the core and the transport crate.
+pub use mqtt_sansio::client::{Config, ReconnectPolicy};
+pub use mqtt_sansio::{ProtocolVersion, QoS};
+pub use mqtt_transport::{TlsOptions, TransportOptions, WsOptions};

@@ -1,0 +1,200 @@
+//! Messages in and out: [`Message`] (received) and [`Publish`] (to send).
+
+use bytes::Bytes;
+use mqtt_sansio::client::{AckToken, OutgoingPublish};
+use mqtt_sansio::codec::{ByteStr, Properties};
+use mqtt_sansio::QoS;
+
+/// A message received from the broker.
+///
+/// Cloning is cheap: the topic and payload are reference-counted slices of the
+/// receive buffer, never copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub(crate) topic: ByteStr,
+    pub(crate) payload: Bytes,
+    pub(crate) qos: QoS,
+    pub(crate) retain: bool,
+    pub(crate) dup: bool,
+    pub(crate) properties: Properties,
+    pub(crate) ack: Option<AckToken>,
+}
+
+impl Message {
+    /// Builds a message from a decoded PUBLISH and its manual-ack token (what
+    /// an adapter does with the core's `Event::Message`).
+    pub fn from_publish(p: mqtt_sansio::codec::Publish, ack: Option<AckToken>) -> Message {
+        Message {
+            topic: p.topic,
+            payload: p.payload,
+            qos: p.qos,
+            retain: p.retain,
+            dup: p.dup,
+            properties: p.properties,
+            ack,
+        }
+    }
+
+    /// The topic name it was published to (topic aliases already resolved).
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// The topic as the zero-copy string the decoder produced.
+    pub fn topic_bytes(&self) -> &ByteStr {
+        &self.topic
+    }
+
+    /// The application payload.
+    pub fn payload(&self) -> &Bytes {
+        &self.payload
+    }
+
+    /// The payload as UTF-8 text, or `None` when it is not valid UTF-8.
+    pub fn payload_str(&self) -> Option<&str> {
+        core::str::from_utf8(&self.payload).ok()
+    }
+
+    /// The QoS it was delivered with (at most the granted QoS of the subscription).
+    pub fn qos(&self) -> QoS {
+        self.qos
+    }
+
+    /// The RETAIN flag: set on a retained message the broker sends on
+    /// subscribe (or, for MQTT 5 "retain as published" subscriptions, the flag
+    /// of the original publish).
+    pub fn retain(&self) -> bool {
+        self.retain
+    }
+
+    /// Whether the broker flagged it as a possible re-delivery (DUP).
+    pub fn dup(&self) -> bool {
+        self.dup
+    }
+
+    /// MQTT 5 properties (user properties, content type, response topic,
+    /// correlation data, subscription identifiers, ...). Empty before MQTT 5.
+    pub fn properties(&self) -> &Properties {
+        &self.properties
+    }
+
+    /// Whether this message waits for `Client::ack` (QoS 1 and 2 messages
+    /// with [`Options::manual_acks`](crate::Options::manual_acks)).
+    pub fn needs_ack(&self) -> bool {
+        self.ack.is_some()
+    }
+
+    /// The core's token to acknowledge this message with (manual acks only).
+    pub fn ack_token(&self) -> Option<AckToken> {
+        self.ack
+    }
+}
+
+/// A message to publish, with its options. Built with [`Publish::new`].
+///
+/// Defaults follow Machine Head: QoS 1 ("at least once"), retain off, no properties.
+///
+/// ```
+/// use mqtt_adapter::{Publish, QoS};
+/// let p = Publish::new("sensors/temp", "21.5").qos(QoS::AtMostOnce).retain(true);
+/// assert_eq!(p.topic(), "sensors/temp");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "a Publish does nothing until given to Client::publish_with"]
+pub struct Publish {
+    pub(crate) topic: ByteStr,
+    pub(crate) payload: Bytes,
+    pub(crate) qos: QoS,
+    pub(crate) retain: bool,
+    pub(crate) properties: Properties,
+}
+
+impl Publish {
+    /// A message for `topic` with `payload`, QoS 1, not retained.
+    pub fn new(topic: impl Into<Topic>, payload: impl Into<Bytes>) -> Publish {
+        Publish {
+            topic: topic.into().0,
+            payload: payload.into(),
+            qos: QoS::AtLeastOnce,
+            retain: false,
+            properties: Properties::default(),
+        }
+    }
+
+    /// Sets the QoS (default: [`QoS::AtLeastOnce`]).
+    pub fn qos(mut self, qos: QoS) -> Publish {
+        self.qos = qos;
+        self
+    }
+
+    /// Sets the retain flag (default: `false`).
+    pub fn retain(mut self, retain: bool) -> Publish {
+        self.retain = retain;
+        self
+    }
+
+    /// Sets MQTT 5 properties (message expiry, content type, response topic,
+    /// correlation data, user properties). On an MQTT 3.x connection a publish
+    /// with properties is refused with [`Error::Publish`](crate::Error::Publish).
+    pub fn properties(mut self, properties: Properties) -> Publish {
+        self.properties = properties;
+        self
+    }
+
+    /// The topic.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// The core's form of this message (what `Client::publish_with` hands to
+    /// the core).
+    pub fn into_outgoing(self) -> OutgoingPublish {
+        OutgoingPublish::new(self.topic, self.payload, self.qos)
+            .retain(self.retain)
+            .properties(self.properties)
+    }
+}
+
+/// A topic name or filter given by the caller: a `&str` (copied once), a
+/// `String` (moved, not copied), a `&String`, or a [`ByteStr`] (shared).
+///
+/// ```
+/// use mqtt_adapter::Topic;
+/// let t: Topic = "a/b".into();
+/// assert_eq!(t.as_str(), "a/b");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topic(pub(crate) ByteStr);
+
+impl Topic {
+    /// The topic text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The topic as the core takes it.
+    pub fn into_inner(self) -> ByteStr {
+        self.0
+    }
+}
+
+impl From<&str> for Topic {
+    fn from(s: &str) -> Self {
+        Topic(ByteStr::from(s.to_owned()))
+    }
+}
+impl From<String> for Topic {
+    fn from(s: String) -> Self {
+        Topic(ByteStr::from(s))
+    }
+}
+impl From<&String> for Topic {
+    fn from(s: &String) -> Self {
+        Topic(ByteStr::from(s))
+    }
+}
+impl From<ByteStr> for Topic {
+    fn from(s: ByteStr) -> Self {
+        Topic(s)
+    }
+}

@@ -1,0 +1,325 @@
+//! [`Options`]: how to connect, and what to run on which events.
+
+use crate::dispatch::{Callbacks, Handler, Registry};
+use crate::{ConnectInfo, ConnectionLost, Delivery, Message, Topic};
+use bytes::Bytes;
+use mqtt_sansio::client::{Config, ReconnectPolicy};
+use mqtt_sansio::codec::{ByteStr, Properties, Will};
+use mqtt_sansio::{ProtocolVersion, QoS};
+use mqtt_transport::{TlsOptions, TransportOptions, WsOptions};
+use std::fmt;
+use std::time::Duration;
+
+/// Connection options: the core's [`Config`] (every MQTT setting, with its
+/// documented defaults), extra server URLs for fail-over, transport settings,
+/// handlers declared before connecting, and callbacks.
+///
+/// Defaults (from [`Config::default`], matching Machine Head where it has one):
+/// generated client id, clean session, keep alive 60 s, connect timeout 30 s,
+/// MQTT 3.1.1 with fall-back to 3.1 when the broker refuses the level, 64
+/// publishes in flight, 1024 more queued (also while disconnected), no
+/// automatic reconnect, automatic acknowledgements, 1024 incoming messages
+/// buffered for handlers and streams.
+///
+/// ```
+/// use std::time::Duration;
+/// use mqtt_adapter::{Options, QoS, ReconnectPolicy};
+///
+/// let options = Options::new()
+///     .client_id("sensor-17")
+///     .clean_session(false)
+///     .keep_alive(Duration::from_secs(30))
+///     .will("sensors/17/status", "offline", QoS::AtLeastOnce, true)
+///     .reconnect(ReconnectPolicy::backoff(Duration::from_millis(200), Duration::from_secs(30)))
+///     .handler("sensors/17/cmd", QoS::AtLeastOnce, |m| println!("command: {:?}", m.payload()));
+/// assert_eq!(options.config().client_id, "sensor-17");
+/// assert!(!options.config().clean_start);
+/// ```
+pub struct Options {
+    parts: Parts,
+}
+
+/// What a client is started with: [`Options`] taken apart by the adapter
+/// ([`Options::into_parts`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Parts {
+    /// The core configuration.
+    pub config: Config,
+    /// Fail-over server URLs, tried after the one given to `Client::connect`.
+    pub extra_servers: Vec<String>,
+    /// The handlers declared before connecting.
+    pub registry: Registry,
+    /// Filters of the handlers declared here, to subscribe with the first
+    /// CONNECT (so a persistent session's messages find their handler).
+    pub initial_subscriptions: Vec<(ByteStr, QoS)>,
+    /// The callbacks, for [`Dispatch::run`](crate::dispatch::Dispatch::run).
+    pub callbacks: Callbacks,
+    /// Bound of the incoming queue (at least 1).
+    pub incoming_buffer: usize,
+    /// TLS and WebSocket settings.
+    pub transport: TransportOptions,
+    /// A session snapshot to start from.
+    pub session: Option<Vec<u8>>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options::new()
+    }
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = &self.parts;
+        f.debug_struct("Options")
+            .field("config", &p.config)
+            .field("extra_servers", &p.extra_servers)
+            .field("handlers", &p.initial_subscriptions)
+            .field("incoming_buffer", &p.incoming_buffer)
+            .field("transport", &p.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Options {
+    /// Options with every default.
+    pub fn new() -> Options {
+        Options {
+            parts: Parts {
+                config: Config::default(),
+                extra_servers: Vec::new(),
+                registry: Registry::default(),
+                initial_subscriptions: Vec::new(),
+                callbacks: Callbacks::default(),
+                incoming_buffer: 1024,
+                transport: TransportOptions::default(),
+                session: None,
+            },
+        }
+    }
+
+    /// Takes the options apart (what an adapter does when it starts a client).
+    pub fn into_parts(self) -> Parts {
+        self.parts
+    }
+
+    /// The core configuration these options carry.
+    pub fn config(&self) -> &Config {
+        &self.parts.config
+    }
+
+    /// Changes any field of the core [`Config`] (MQTT 5 properties, session
+    /// expiry, topic aliases, authenticator, ...).
+    ///
+    /// ```
+    /// use mqtt_adapter::Options;
+    /// let o = Options::new().configure(|c| c.session_expiry_interval = 3600);
+    /// assert_eq!(o.config().session_expiry_interval, 3600);
+    /// ```
+    pub fn configure(mut self, f: impl FnOnce(&mut Config)) -> Options {
+        f(&mut self.parts.config);
+        self
+    }
+
+    /// Client identifier (default: generated; see [`Config::client_id`]).
+    pub fn client_id(mut self, id: impl Into<String>) -> Options {
+        self.parts.config.client_id = id.into();
+        self
+    }
+
+    /// Clean session (3.x) / clean start (5.0); default `true`.
+    pub fn clean_session(mut self, clean: bool) -> Options {
+        self.parts.config.clean_start = clean;
+        self
+    }
+
+    /// Keep-alive period (default 60 s; zero disables it).
+    pub fn keep_alive(mut self, d: Duration) -> Options {
+        self.parts.config.keep_alive = d;
+        self
+    }
+
+    /// User name and password.
+    pub fn credentials(
+        mut self,
+        username: impl Into<String>,
+        password: impl Into<Bytes>,
+    ) -> Options {
+        self.parts.config.username = Some(username.into());
+        self.parts.config.password = Some(password.into());
+        self
+    }
+
+    /// User name only.
+    pub fn username(mut self, username: impl Into<String>) -> Options {
+        self.parts.config.username = Some(username.into());
+        self
+    }
+
+    /// The will: published by the broker for this client when the connection
+    /// ends without DISCONNECT.
+    pub fn will(
+        mut self,
+        topic: impl Into<Topic>,
+        payload: impl Into<Bytes>,
+        qos: QoS,
+        retain: bool,
+    ) -> Options {
+        self.parts.config.will = Some(Will {
+            topic: topic.into().0,
+            payload: payload.into(),
+            qos,
+            retain,
+            properties: Properties::default(),
+        });
+        self
+    }
+
+    /// A will with MQTT 5 properties (will delay, message expiry, ...).
+    pub fn will_message(mut self, will: Will) -> Options {
+        self.parts.config.will = Some(will);
+        self
+    }
+
+    /// Time allowed from opening the socket to CONNACK (default 30 s).
+    pub fn connect_timeout(mut self, d: Duration) -> Options {
+        self.parts.config.connect_timeout = d;
+        self
+    }
+
+    /// QoS 1 and 2 publishes in flight at once (default 64).
+    ///
+    /// Mind the broker's own limit: Mosquitto 2.0 (`max_inflight_messages`,
+    /// default 20) was observed to acknowledge, then drop, QoS 2 publishes of an
+    /// MQTT 3.1.1 client beyond it. MQTT 5 brokers announce theirs (Receive
+    /// Maximum) and the core respects it.
+    pub fn max_inflight(mut self, n: u16) -> Options {
+        self.parts.config.max_inflight = n;
+        self
+    }
+
+    /// Publishes queued beyond the in-flight window or while offline (default
+    /// 1024). When full, `Client::publish` waits and `Client::try_publish`
+    /// fails with [`Error::QueueFull`](crate::Error::QueueFull).
+    pub fn max_queued(mut self, n: usize) -> Options {
+        self.parts.config.max_queued = n;
+        self
+    }
+
+    /// Protocol version (default 3.1.1).
+    pub fn protocol(mut self, v: ProtocolVersion) -> Options {
+        self.parts.config.protocol = v;
+        self
+    }
+
+    /// Manual acknowledgements: inbound QoS 1/2 messages are acknowledged only
+    /// when `Client::ack` is called (default: off).
+    pub fn manual_acks(mut self, manual: bool) -> Options {
+        self.parts.config.manual_acks = manual;
+        self
+    }
+
+    /// Automatic reconnect (default: [`ReconnectPolicy::Disabled`]).
+    pub fn reconnect(mut self, policy: ReconnectPolicy) -> Options {
+        self.parts.config.reconnect = policy;
+        self
+    }
+
+    /// Adds a fail-over server URL, tried after the one given to
+    /// `Client::connect`, in order.
+    pub fn server(mut self, url: impl Into<String>) -> Options {
+        self.parts.extra_servers.push(url.into());
+        self
+    }
+
+    /// TLS settings for `mqtts://` and `wss://` servers: CA file or PEM,
+    /// system roots, client certificate (mutual TLS), server name. Without
+    /// this, the system's trust store is used. Verification is always on.
+    ///
+    /// ```
+    /// use mqtt_adapter::{Options, TlsOptions};
+    /// let o = Options::new().tls(TlsOptions::new().ca_file("ca.pem").server_name("broker.local"));
+    /// ```
+    pub fn tls(mut self, tls: TlsOptions) -> Options {
+        self.parts.transport.tls = tls;
+        self
+    }
+
+    /// WebSocket settings for `ws://` and `wss://` servers (subprotocol,
+    /// extra handshake headers, size limits).
+    pub fn websocket(mut self, ws: WsOptions) -> Options {
+        self.parts.transport.ws = ws;
+        self
+    }
+
+    /// Starts from a session saved by `Client::snapshot`
+    /// (in-flight and queued publishes, inbound QoS 2 state, subscriptions):
+    /// persistence across process restarts, in a documented, versioned byte
+    /// format. Use it with `clean_session(false)` and the same client id.
+    /// Messages restored this way have no `PublishHandle`;
+    /// their completion is reported to [`on_delivery_complete`](Options::on_delivery_complete).
+    pub fn restore_session(mut self, snapshot: impl Into<Vec<u8>>) -> Options {
+        self.parts.session = Some(snapshot.into());
+        self
+    }
+
+    /// Incoming messages buffered for handlers and message streams before the
+    /// client stops reading the socket (TCP backpressure). Default 1024.
+    pub fn incoming_buffer(mut self, n: usize) -> Options {
+        self.parts.incoming_buffer = n.max(1);
+        self
+    }
+
+    /// Declares a handler before connecting: `filter` is subscribed with `qos`
+    /// right after CONNECT, and messages matching it are routed to `handler`
+    /// from the first packet on (also the ones a persistent session stored
+    /// while this client was away).
+    ///
+    /// Declaring the same filter again replaces the handler. Routing follows
+    /// the rule of `Client::subscribe` (see [`dispatch`](crate::dispatch)):
+    /// each delivered copy of a message reaches every distinct matching
+    /// handler once.
+    pub fn handler(
+        mut self,
+        filter: impl Into<Topic>,
+        qos: QoS,
+        handler: impl FnMut(&Message) + Send + 'static,
+    ) -> Options {
+        let filter = filter.into().0;
+        self.parts.registry.insert(&filter, Handler::new(handler));
+        self.parts
+            .initial_subscriptions
+            .retain(|(f, _)| *f != filter);
+        self.parts.initial_subscriptions.push((filter, qos));
+        self
+    }
+
+    /// Called on the dispatcher thread after every successful CONNACK.
+    pub fn on_connect(mut self, f: impl FnMut(&ConnectInfo) + Send + 'static) -> Options {
+        self.parts.callbacks.on_connect = Some(Box::new(f));
+        self
+    }
+
+    /// Called on the dispatcher thread when an established connection is lost
+    /// (not after `Client::disconnect`).
+    pub fn on_connection_lost(
+        mut self,
+        f: impl FnMut(&ConnectionLost) + Send + 'static,
+    ) -> Options {
+        self.parts.callbacks.on_connection_lost = Some(Box::new(f));
+        self
+    }
+
+    /// Called on the dispatcher thread when a publish completes or fails.
+    pub fn on_delivery_complete(mut self, f: impl FnMut(&Delivery) + Send + 'static) -> Options {
+        self.parts.callbacks.on_delivery_complete = Some(Box::new(f));
+        self
+    }
+
+    /// Called on the dispatcher thread for a message no handler matched.
+    pub fn on_unhandled(mut self, f: impl FnMut(&Message) + Send + 'static) -> Options {
+        self.parts.callbacks.on_unhandled = Some(Box::new(f));
+        self
+    }
+}

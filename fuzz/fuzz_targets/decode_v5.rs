@@ -1,0 +1,5 @@
+//! Arbitrary bytes as a stream received under MQTT 5.
+//! The body is `mqtt_sansio::fuzzing::decode_v5`, replayed on stable by `mqtt-proto/tests/fuzz_corpus.rs`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| mqtt_sansio::fuzzing::decode_v5(data));

@@ -1,0 +1,365 @@
+//! Errors by fault (h11 style).
+//!
+//! - The caller misused the API: a synchronous `Err` of that command
+//!   ([`ConfigError`], [`PublishError`], [`SubscribeError`], [`AckError`],
+//!   [`ReauthError`], [`RestoreError`]).
+//! - The broker broke the protocol: the connection ends with
+//!   [`ConnectionError::Protocol`] carrying a [`ProtocolViolation`].
+//! - Anything else that ends a connection is a [`ConnectionError`] variant
+//!   naming who or what ended it.
+
+use core::fmt;
+
+use crate::codec::{DecodeError, EncodeError, PacketId, PacketType, Properties, QoS, ReasonCode};
+use crate::topic::TopicError;
+
+/// The configuration cannot work. Returned by [`Client::new`](super::Client::new).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// MQTT 3.1 allows client identifiers of at most 23 characters `[MQTT-3.1.3-5]`
+    /// (3.1 spec: "between 1 and 23 characters").
+    ClientIdTooLong {
+        /// Its length in characters.
+        len: usize,
+    },
+    /// A string field is longer than 65,535 bytes.
+    FieldTooLong {
+        /// Which field.
+        field: &'static str,
+    },
+    /// Keep alive above 65,535 seconds.
+    KeepAliveTooLong,
+    /// The will topic is not a valid topic name.
+    InvalidWillTopic(TopicError),
+    /// A password without a user name is not allowed before MQTT 5 `[MQTT-3.1.2-22]`.
+    PasswordWithoutUsername,
+    /// `max_inflight` and `receive_maximum` must be at least 1.
+    ZeroWindow,
+    /// `server_count` must be at least 1.
+    NoServers,
+    /// An MQTT 5 feature (authenticator, will properties, user properties,
+    /// session expiry...) was configured for an MQTT 3.x connection.
+    RequiresV5 {
+        /// Which field.
+        field: &'static str,
+    },
+    /// `max_incoming_packet_size` must be at least 2 bytes (the smallest packet).
+    MaxPacketSizeTooSmall,
+    /// The CONNECT built from the configuration does not encode.
+    Encode(EncodeError),
+    /// A backoff with a zero `min` (it would retry in a busy loop) or with
+    /// `min` above `max`.
+    InvalidBackoff,
+    /// A zero `connect_timeout`: every attempt would time out before the
+    /// transport could open.
+    ZeroConnectTimeout,
+}
+
+/// Why [`disconnect`](super::Client::disconnect) refused its options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DisconnectError {
+    /// A non-zero Session Expiry Interval in DISCONNECT when CONNECT sent
+    /// zero is a protocol error `[MQTT-3.14.2-2]`.
+    SessionExpiryWasZero,
+    /// A reason code or properties on an MQTT 3.x connection.
+    RequiresV5,
+    /// The client was already closed by an earlier `disconnect` (and not
+    /// connected again since): nothing was done, no second `Event::Closed`.
+    AlreadyClosed,
+}
+
+/// Why [`Client::publish`](super::Client::publish) refused a message. Nothing
+/// was queued or sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// The topic is not a valid topic name (empty, has a wildcard, ...) `[MQTT-3.3.2-2]`.
+    InvalidTopic(TopicError),
+    /// The window and the queue are full: retry after a completion event.
+    QueueFull {
+        /// The configured `max_queued`.
+        max: usize,
+    },
+    /// The broker's Maximum QoS (MQTT 5 CONNACK) is lower than the QoS asked for.
+    QoSNotSupported {
+        /// QoS asked for.
+        requested: QoS,
+        /// The broker's maximum.
+        maximum: QoS,
+    },
+    /// The broker said Retain Available = 0 (MQTT 5 CONNACK).
+    RetainNotSupported,
+    /// The encoded PUBLISH is larger than the broker's Maximum Packet Size (or
+    /// the protocol's limit).
+    PacketTooLarge {
+        /// Encoded size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The message cannot be encoded (a field longer than 65,535 bytes...).
+    Encode(EncodeError),
+    /// Properties were set on an MQTT 3.x connection.
+    RequiresV5,
+    /// A property the client may not send: a Topic Alias (aliases are managed
+    /// by the core) or a Subscription Identifier `[MQTT-3.3.4-6]`.
+    ForbiddenProperty {
+        /// The property's name.
+        property: &'static str,
+    },
+}
+
+/// Why [`subscribe`](super::Client::subscribe) or
+/// [`unsubscribe`](super::Client::unsubscribe) refused a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SubscribeError {
+    /// No filters given `[MQTT-3.8.3-3]` `[MQTT-3.10.3-2]`.
+    NoFilters,
+    /// A filter is not a valid topic filter.
+    InvalidFilter {
+        /// Index of the filter in the request.
+        index: usize,
+        /// What is wrong with it.
+        error: TopicError,
+    },
+    /// No Local on a shared subscription is a protocol error `[MQTT-3.8.3-4]`.
+    NoLocalOnSharedSubscription {
+        /// Index of the filter in the request.
+        index: usize,
+    },
+    /// MQTT 5 options or properties on an MQTT 3.x connection.
+    RequiresV5,
+    /// More than one Subscription Identifier, or one out of 1..=268,435,455.
+    InvalidSubscriptionIdentifier,
+    /// The broker said it does not support this (MQTT 5 CONNACK):
+    /// wildcards, subscription identifiers or shared subscriptions.
+    NotSupported {
+        /// Which feature.
+        feature: &'static str,
+    },
+    /// The encoded packet is too large for the broker or cannot be encoded.
+    Encode(EncodeError),
+    /// Too many requests are waiting (queued requests are bounded by `max_queued`).
+    QueueFull {
+        /// The bound.
+        max: usize,
+    },
+}
+
+/// Why [`ack`](super::Client::ack) refused a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AckError {
+    /// The token was already used, or belongs to a session that was lost.
+    UnknownToken,
+    /// A QoS 1 token from an earlier connection: the broker resends that
+    /// message with DUP on the new connection, with a new token.
+    StaleConnection,
+    /// Manual acks are off in the configuration.
+    ManualAcksDisabled,
+}
+
+/// Why [`reauthenticate`](super::Client::reauthenticate) refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReauthError {
+    /// No authenticator configured, or not MQTT 5.
+    NoAuthenticator,
+    /// Only possible while connected.
+    NotConnected,
+    /// An exchange is already running.
+    InProgress,
+    /// The authenticator refused to start.
+    Failed(ReasonCode),
+}
+
+/// Why a snapshot could not be restored ([`Client::restore`](super::Client::restore)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RestoreError {
+    /// The bytes do not start with the snapshot magic `MQSN`.
+    NotASnapshot,
+    /// A format version this build does not read.
+    UnsupportedVersion(u8),
+    /// The bytes end early or a field is inconsistent.
+    Corrupt,
+    /// An embedded packet does not decode.
+    Packet(DecodeError),
+    /// The snapshot was taken with another client identifier or protocol
+    /// than the configuration asks for.
+    Mismatch,
+    /// The configuration is invalid.
+    Config(ConfigError),
+}
+
+/// Why a snapshot could not be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// A stored packet did not encode.
+    Encode(EncodeError),
+}
+
+/// Why a connection ended (or never started), by fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectionError {
+    /// The broker refused the connection in CONNACK (3.x return code mapped
+    /// to its MQTT 5 reason code, or the 5.0 reason code).
+    Refused {
+        /// The (mapped) reason code.
+        reason: ReasonCode,
+        /// CONNACK properties (reason string, server reference...).
+        properties: Properties,
+    },
+    /// No successful CONNACK within the connect timeout.
+    ConnectTimeout,
+    /// No PINGRESP within the ping timeout: the link is dead.
+    KeepAliveTimeout,
+    /// The adapter reported that the transport could not be opened.
+    TransportFailed,
+    /// The adapter reported that the open transport closed.
+    TransportClosed,
+    /// The broker broke the protocol; the client sent DISCONNECT (MQTT 5,
+    /// with [`ProtocolViolation::reason_code`]) and closed the transport.
+    Protocol(ProtocolViolation),
+    /// The broker sent DISCONNECT (MQTT 5).
+    ServerDisconnect {
+        /// Its reason code.
+        reason: ReasonCode,
+        /// Its properties (reason string, server reference, session expiry).
+        properties: Properties,
+    },
+    /// The authenticator gave up (MQTT 5 enhanced authentication).
+    Auth(ReasonCode),
+}
+
+/// A broker that broke the protocol. Each variant maps to the MQTT 5
+/// DISCONNECT reason code the client sends ([`reason_code`](Self::reason_code)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProtocolViolation {
+    /// Bytes that are not a valid packet.
+    Malformed(DecodeError),
+    /// A packet the broker must not send in this state (a second CONNACK, a
+    /// PUBLISH before CONNACK, SUBSCRIBE...).
+    UnexpectedPacket(PacketType),
+    /// PUBACK for a QoS 2 publish (RabbitMQ answers QoS 2 this way): the
+    /// client can't tell whether the message will be delivered once.
+    UnexpectedPubAck {
+        /// Its packet id.
+        packet_id: PacketId,
+    },
+    /// PUBREC for a QoS 1 publish.
+    UnexpectedPubRec {
+        /// Its packet id.
+        packet_id: PacketId,
+    },
+    /// PUBCOMP for a publish that is not waiting for one.
+    UnexpectedPubComp {
+        /// Its packet id.
+        packet_id: PacketId,
+    },
+    /// An acknowledgement (PUBACK, PUBREC, PUBCOMP, SUBACK, UNSUBACK) for a
+    /// packet id the client has not used.
+    UnknownPacketId {
+        /// The acknowledgement's type.
+        packet: PacketType,
+        /// Its packet id.
+        packet_id: PacketId,
+    },
+    /// PUBREL for an inbound QoS 2 message whose PUBREC the client has not
+    /// sent yet (manual ack pending): the broker cannot have received a PUBREC.
+    PubRelBeforePubRec {
+        /// Its packet id.
+        packet_id: PacketId,
+    },
+    /// SUBACK / UNSUBACK with a different number of codes than filters sent.
+    AckCountMismatch {
+        /// Filters sent.
+        expected: usize,
+        /// Codes received.
+        got: usize,
+    },
+    /// A topic alias of 0, above the advertised maximum, or unknown `[MQTT-3.3.2-8]` `[MQTT-3.3.2-9]`.
+    InvalidTopicAlias {
+        /// The alias.
+        alias: u16,
+    },
+    /// A PUBLISH with neither topic nor alias.
+    EmptyTopic,
+    /// More inbound QoS 1/2 publishes unacknowledged than the Receive Maximum
+    /// the client advertised `[MQTT-3.3.4-9]`.
+    ReceiveMaximumExceeded,
+    /// AUTH when no authentication exchange is running, or with a reason
+    /// code that does not fit the exchange.
+    UnexpectedAuth,
+    /// CONNACK Session Present = 1 in answer to Clean Start = 1
+    /// (3.1.1 `[MQTT-3.2.2-1]`, v5 `[MQTT-3.2.2-2]`).
+    SessionPresentOnCleanStart,
+}
+
+impl ProtocolViolation {
+    /// The MQTT 5 DISCONNECT reason code for this violation.
+    pub fn reason_code(&self) -> ReasonCode {
+        match self {
+            ProtocolViolation::Malformed(DecodeError::PacketTooLarge { .. }) => {
+                ReasonCode::PacketTooLarge
+            }
+            ProtocolViolation::Malformed(_) => ReasonCode::MalformedPacket,
+            ProtocolViolation::InvalidTopicAlias { .. } => ReasonCode::TopicAliasInvalid,
+            ProtocolViolation::ReceiveMaximumExceeded => ReasonCode::ReceiveMaximumExceeded,
+            ProtocolViolation::EmptyTopic => ReasonCode::TopicNameInvalid,
+            _ => ReasonCode::ProtocolError,
+        }
+    }
+}
+
+/// Why an accepted publish ended without the broker acknowledging it
+/// ([`Event::PublishFailed`](super::Event::PublishFailed)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PublishFailure {
+    /// The broker lost the session while the message was in flight and the
+    /// configuration says [`SessionLostPolicy::Report`](super::SessionLostPolicy::Report).
+    SessionLost,
+    /// Its MQTT 5 Message Expiry Interval passed before it could be sent.
+    Expired,
+    /// After a reconnect the broker's limits no longer allow it (Maximum
+    /// Packet Size, Maximum QoS, Retain Available).
+    RejectedByLimits,
+    /// The broker answered it with the wrong acknowledgement (a PUBACK for
+    /// QoS 2, as RabbitMQ does; a PUBREC for QoS 1; PUBCOMP before PUBREC).
+    /// Whether it was delivered is unknown; it is not resent. The connection
+    /// ends with the same [`ProtocolViolation`].
+    BrokerProtocolError(ProtocolViolation),
+}
+
+macro_rules! display_via_debug {
+    ($($t:ty),*) => {$(
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(self, f)
+            }
+        }
+        #[cfg(feature = "std")]
+        impl std::error::Error for $t {}
+    )*};
+}
+
+display_via_debug!(
+    ConfigError,
+    DisconnectError,
+    PublishError,
+    SubscribeError,
+    AckError,
+    ReauthError,
+    RestoreError,
+    SnapshotError,
+    ConnectionError,
+    ProtocolViolation,
+    PublishFailure
+);

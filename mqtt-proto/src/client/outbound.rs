@@ -1,0 +1,551 @@
+//! Outbound publishes: validation, the window, the bounded queue, QoS 1/2
+//! acknowledgements, resend on a kept session, and session loss.
+
+use alloc::vec::Vec;
+
+use super::error::{ProtocolViolation, PublishError, PublishFailure};
+use super::event::{Event, OutgoingPublish, PublishId};
+use super::{Client, SessionLostPolicy, State};
+use crate::codec::{
+    self, ByteStr, EncodeError, Packet, PacketId, PacketType, Properties, PubResponse, Publish,
+    QoS, ReasonCode,
+};
+use crate::time::Instant;
+
+/// What an in-flight publish waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Awaiting {
+    /// QoS 1, PUBLISH sent.
+    Ack,
+    /// QoS 2, PUBLISH sent.
+    Rec,
+    /// QoS 2, PUBREC received, PUBREL sent.
+    Comp,
+}
+
+/// A QoS 1/2 publish sent and not completed. `publish` keeps the full topic
+/// and no alias, so it can be resent on any connection.
+#[derive(Debug, Clone)]
+pub(crate) struct Inflight<I> {
+    pub(crate) id: PublishId,
+    pub(crate) publish: Publish,
+    pub(crate) state: Awaiting,
+    pub(crate) accepted_at: I,
+    /// PUBREC's reason and properties, reported at PUBCOMP.
+    pub(crate) pubrec: Option<(ReasonCode, Properties)>,
+}
+
+impl<I> Inflight<I> {
+    pub(crate) fn packet_id(&self) -> PacketId {
+        // Invariant: every in-flight publish is QoS 1 or 2 and was given a
+        // packet id before it entered the in-flight map.
+        self.publish
+            .packet_id
+            .expect("in-flight publish has a packet id")
+    }
+}
+
+/// A publish accepted but not sent yet.
+#[derive(Debug, Clone)]
+pub(crate) struct Queued<I> {
+    pub(crate) id: PublishId,
+    pub(crate) msg: OutgoingPublish,
+    pub(crate) accepted_at: I,
+}
+
+/// A stand-in packet id for measuring a QoS 1/2 PUBLISH before it has one
+/// (the id's size is fixed).
+const MEASURE_ID: PacketId = match PacketId::new(1) {
+    Some(p) => p,
+    None => panic!("1 is not zero"),
+};
+
+impl<I: Instant> Client<I> {
+    /// The effective window: our `max_inflight` and the broker's Receive Maximum.
+    fn window(&self) -> usize {
+        self.cfg.max_inflight.min(self.limits.receive_maximum) as usize
+    }
+
+    /// Checks a message against the rules and the broker's limits; returns
+    /// it back with its encoded size.
+    fn check_publish(&self, msg: OutgoingPublish) -> Result<OutgoingPublish, PublishError> {
+        crate::topic::validate_topic_name(&msg.topic).map_err(PublishError::InvalidTopic)?;
+        if msg.properties.topic_alias.is_some() {
+            return Err(PublishError::ForbiddenProperty {
+                property: "topic alias",
+            });
+        }
+        if !msg.properties.subscription_identifiers.is_empty() {
+            return Err(PublishError::ForbiddenProperty {
+                property: "subscription identifier",
+            });
+        }
+        if !self.is_v5() && !msg.properties.is_empty() {
+            return Err(PublishError::RequiresV5);
+        }
+        if msg.qos > self.limits.maximum_qos {
+            return Err(PublishError::QoSNotSupported {
+                requested: msg.qos,
+                maximum: self.limits.maximum_qos,
+            });
+        }
+        if msg.retain && !self.limits.retain_available {
+            return Err(PublishError::RetainNotSupported);
+        }
+        let (msg, size) = measure(msg, self.protocol);
+        let size = size.map_err(|e| match e {
+            EncodeError::InvalidTopicName(t) => PublishError::InvalidTopic(t),
+            EncodeError::PropertiesNotSupported => PublishError::RequiresV5,
+            EncodeError::PacketTooLarge { size, max } => PublishError::PacketTooLarge { size, max },
+            e => PublishError::Encode(e),
+        })?;
+        if size > self.limits.maximum_packet_size {
+            return Err(PublishError::PacketTooLarge {
+                size,
+                max: self.limits.maximum_packet_size,
+            });
+        }
+        Ok(msg)
+    }
+
+    pub(super) fn do_publish(
+        &mut self,
+        now: I,
+        msg: OutgoingPublish,
+    ) -> Result<PublishId, PublishError> {
+        let msg = self.check_publish(msg)?;
+        let can_send_now = self.state == State::Connected
+            && self.queue.is_empty()
+            && (msg.qos == QoS::AtMostOnce
+                || (self.inflight.len() < self.window() && self.ids.in_use() < 65535));
+        if !can_send_now && self.queue.len() >= self.cfg.max_queued {
+            return Err(PublishError::QueueFull {
+                max: self.cfg.max_queued,
+            });
+        }
+        let id = PublishId(self.next_publish_id);
+        self.next_publish_id += 1;
+        if can_send_now {
+            self.send_new(now, id, msg, now, true);
+        } else {
+            self.queue.push_back(Queued {
+                id,
+                msg,
+                accepted_at: now,
+            });
+        }
+        Ok(id)
+    }
+
+    /// Sends queued publishes while connected and the window allows.
+    pub(super) fn pump(&mut self, now: I) {
+        while self.state == State::Connected {
+            let Some(front) = self.queue.front() else {
+                break;
+            };
+            if front.msg.qos != QoS::AtMostOnce
+                && (self.inflight.len() >= self.window() || self.ids.in_use() >= 65535)
+            {
+                break;
+            }
+            let Some(q) = self.queue.pop_front() else {
+                break;
+            };
+            self.send_new(now, q.id, q.msg, q.accepted_at, false);
+        }
+    }
+
+    /// First transmission of an accepted publish (also for a resend after
+    /// session loss). Re-checks limits that may have changed since acceptance.
+    fn send_new(
+        &mut self,
+        now: I,
+        id: PublishId,
+        mut msg: OutgoingPublish,
+        accepted_at: I,
+        checked: bool,
+    ) {
+        // Message expiry: drop what expired while waiting, count the wait down.
+        if let Some(expiry) = msg.properties.message_expiry_interval {
+            let waited = now.saturating_duration_since(accepted_at).as_secs();
+            if waited >= expiry as u64 {
+                self.push_event(Event::PublishFailed {
+                    id,
+                    error: PublishFailure::Expired,
+                });
+                return;
+            }
+            // No truncation or underflow: `waited < expiry <= u32::MAX` here.
+            msg.properties.message_expiry_interval = Some(expiry - waited as u32);
+        }
+        let msg = match if checked {
+            Ok(msg)
+        } else {
+            self.check_publish(msg)
+        } {
+            Ok(m) => m,
+            Err(_) => {
+                self.push_event(Event::PublishFailed {
+                    id,
+                    error: PublishFailure::RejectedByLimits,
+                });
+                return;
+            }
+        };
+        let packet_id = if msg.qos == QoS::AtMostOnce {
+            None
+        } else {
+            // Invariant: callers check `ids.in_use() < 65535` before sending QoS > 0.
+            match self.ids.allocate() {
+                Some(p) => Some(p),
+                None => {
+                    self.queue.push_front(Queued {
+                        id,
+                        msg,
+                        accepted_at,
+                    });
+                    return;
+                }
+            }
+        };
+        let mut publish = Publish {
+            dup: false,
+            qos: msg.qos,
+            retain: msg.retain,
+            topic: msg.topic,
+            packet_id,
+            properties: msg.properties,
+            payload: msg.payload,
+        };
+        let sent = self.send_publish(now, &mut publish);
+        match (packet_id, sent) {
+            (_, Err(_)) => {
+                // check_publish measured this packet against the same limit;
+                // an alias only shortens it. Never silently lost all the same.
+                if let Some(p) = packet_id {
+                    self.ids.release(p);
+                }
+                self.push_event(Event::PublishFailed {
+                    id,
+                    error: PublishFailure::RejectedByLimits,
+                });
+            }
+            (None, Ok(())) => self.push_event(Event::PublishComplete {
+                id,
+                packet_id: None,
+                reason: ReasonCode::Success,
+                properties: Properties::default(),
+            }),
+            (Some(pid), Ok(())) => {
+                let state = if publish.qos == QoS::AtLeastOnce {
+                    Awaiting::Ack
+                } else {
+                    Awaiting::Rec
+                };
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                self.inflight_by_pid.insert(pid.get(), seq);
+                self.inflight.insert(
+                    seq,
+                    Inflight {
+                        id,
+                        publish,
+                        state,
+                        accepted_at,
+                        pubrec: None,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Encodes a PUBLISH, using (and assigning) an outbound topic alias when
+    /// the broker allows them. `publish` is left with its full topic and no alias.
+    fn send_publish(&mut self, now: I, publish: &mut Publish) -> Result<(), EncodeError> {
+        let max = self.limits.topic_alias_maximum;
+        let mut alias = None;
+        let mut topic_on_wire = true;
+        if max > 0 && !publish.dup {
+            if let Some(&a) = self.aliases_out.get(publish.topic.as_str()) {
+                alias = Some(a);
+                topic_on_wire = false;
+            } else if self.aliases_out.len() < max as usize {
+                // No overflow: `len < max <= u16::MAX`, so `len + 1 <= u16::MAX`.
+                let a = self.aliases_out.len() as u16 + 1;
+                self.aliases_out.insert(publish.topic.clone(), a);
+                alias = Some(a);
+            }
+        }
+        let topic = if topic_on_wire {
+            None
+        } else {
+            Some(core::mem::take(&mut publish.topic))
+        };
+        // Touch the properties only when there is an alias: writing to them
+        // may allocate, and the QoS 0 hot path allocates nothing.
+        if alias.is_some() {
+            publish.properties.topic_alias = alias;
+        }
+        // Move the publish into a packet for the encoder and back out: no copy.
+        let packet = Packet::Publish(core::mem::replace(publish, empty_publish()));
+        let r = self.send(now, &packet);
+        if let Packet::Publish(p) = packet {
+            *publish = p;
+        }
+        if alias.is_some() {
+            publish.properties.topic_alias = None;
+        }
+        if let Some(t) = topic {
+            publish.topic = t;
+        }
+        r.map(|_| ())
+    }
+
+    /// CONNACK with Session Present: resend every in-flight publish with DUP
+    /// and every PUBREL, in original order `[MQTT-4.4.0-1]` (v5 `[MQTT-4.4.0-1]`).
+    pub(super) fn resend_session(&mut self, now: I) {
+        let seqs: Vec<u64> = self.inflight.keys().copied().collect();
+        for seq in seqs {
+            let Some(mut entry) = self.inflight.remove(&seq) else {
+                continue;
+            };
+            match entry.state {
+                Awaiting::Ack | Awaiting::Rec => {
+                    entry.publish.dup = true;
+                    // Aliases do not survive the connection: full topic `[MQTT-3.3.2-7]`.
+                    if self.send_publish(now, &mut entry.publish).is_err() {
+                        // The broker's new Maximum Packet Size no longer fits it:
+                        // hand it back rather than hold it forever.
+                        let pid = entry.packet_id();
+                        self.inflight_by_pid.remove(&pid.get());
+                        self.ids.release(pid);
+                        self.push_event(Event::PublishFailed {
+                            id: entry.id,
+                            error: PublishFailure::RejectedByLimits,
+                        });
+                        continue;
+                    }
+                }
+                Awaiting::Comp => {
+                    let pid = entry.packet_id();
+                    let _ = self.send(now, &Packet::PubRel(ack(pid, ReasonCode::Success)));
+                }
+            }
+            self.inflight.insert(seq, entry);
+        }
+    }
+
+    /// CONNACK without Session Present: the broker forgot the session.
+    pub(super) fn session_lost(&mut self, now: I) {
+        let had_state = self.has_session
+            && (!self.inflight.is_empty()
+                || !self.inbound_qos2.is_empty()
+                || !self.subs.is_empty());
+        self.inbound_qos2.clear();
+        self.inbound_qos1.clear();
+        self.session_epoch += 1;
+        let entries: Vec<Inflight<I>> = core::mem::take(&mut self.inflight).into_values().collect();
+        self.inflight_by_pid.clear();
+        let resend = self.cfg.on_session_lost == SessionLostPolicy::Resend;
+        let mut affected = Vec::new();
+        let mut requeue = Vec::new();
+        for e in entries {
+            let pid = e.packet_id();
+            self.ids.release(pid);
+            if e.state == Awaiting::Comp {
+                // PUBREC received: the broker owns the message.
+                let (reason, properties) = e
+                    .pubrec
+                    .unwrap_or((ReasonCode::Success, Properties::default()));
+                self.push_event(Event::PublishComplete {
+                    id: e.id,
+                    packet_id: Some(pid),
+                    reason,
+                    properties,
+                });
+                continue;
+            }
+            affected.push(e.id);
+            if resend {
+                requeue.push(Queued {
+                    id: e.id,
+                    msg: OutgoingPublish {
+                        topic: e.publish.topic,
+                        payload: e.publish.payload,
+                        qos: e.publish.qos,
+                        retain: e.publish.retain,
+                        properties: e.publish.properties,
+                    },
+                    accepted_at: e.accepted_at,
+                });
+            } else {
+                self.push_event(Event::PublishFailed {
+                    id: e.id,
+                    error: PublishFailure::SessionLost,
+                });
+            }
+        }
+        // Resent ones go first, in their original order.
+        for q in requeue.into_iter().rev() {
+            self.queue.push_front(q);
+        }
+        if had_state {
+            self.push_event(Event::SessionLost {
+                affected,
+                resent: resend,
+            });
+        }
+        if self.cfg.resubscribe_on_session_loss {
+            self.resubscribe(now);
+        }
+    }
+
+    fn take_inflight(&mut self, pid: PacketId) -> Option<(u64, Inflight<I>)> {
+        let seq = *self.inflight_by_pid.get(&pid.get())?;
+        let entry = self.inflight.remove(&seq)?;
+        Some((seq, entry))
+    }
+
+    fn complete(&mut self, now: I, entry: Inflight<I>, reason: ReasonCode, properties: Properties) {
+        let pid = entry.packet_id();
+        self.inflight_by_pid.remove(&pid.get());
+        self.ids.release(pid);
+        self.push_event(Event::PublishComplete {
+            id: entry.id,
+            packet_id: Some(pid),
+            reason,
+            properties,
+        });
+        self.pump(now);
+    }
+
+    pub(super) fn on_puback(&mut self, now: I, r: PubResponse) {
+        let Some((_, entry)) = self.take_inflight(r.packet_id) else {
+            return self.unknown_id(now, PacketType::PubAck, r.packet_id);
+        };
+        if entry.state != Awaiting::Ack {
+            let v = ProtocolViolation::UnexpectedPubAck {
+                packet_id: r.packet_id,
+            };
+            return self.fail_inflight(now, entry, v);
+        }
+        self.complete(now, entry, r.reason, r.properties);
+    }
+
+    pub(super) fn on_pubrec(&mut self, now: I, r: PubResponse) {
+        let Some((seq, mut entry)) = self.take_inflight(r.packet_id) else {
+            return self.unknown_id(now, PacketType::PubRec, r.packet_id);
+        };
+        match entry.state {
+            Awaiting::Ack => {
+                let v = ProtocolViolation::UnexpectedPubRec {
+                    packet_id: r.packet_id,
+                };
+                self.fail_inflight(now, entry, v);
+            }
+            Awaiting::Rec if r.reason.is_error() => {
+                // The broker refused it: no PUBREL; the id is free `[MQTT-4.3.3-4]`.
+                self.complete(now, entry, r.reason, r.properties);
+            }
+            Awaiting::Rec | Awaiting::Comp => {
+                entry.state = Awaiting::Comp;
+                if entry.pubrec.is_none() {
+                    entry.pubrec = Some((r.reason, r.properties));
+                }
+                self.inflight.insert(seq, entry);
+                let _ = self.send(now, &Packet::PubRel(ack(r.packet_id, ReasonCode::Success)));
+            }
+        }
+    }
+
+    pub(super) fn on_pubcomp(&mut self, now: I, r: PubResponse) {
+        let Some((_, mut entry)) = self.take_inflight(r.packet_id) else {
+            return self.unknown_id(now, PacketType::PubComp, r.packet_id);
+        };
+        if entry.state != Awaiting::Comp {
+            let v = ProtocolViolation::UnexpectedPubComp {
+                packet_id: r.packet_id,
+            };
+            return self.fail_inflight(now, entry, v);
+        }
+        let (reason, properties) = match entry.pubrec.take() {
+            Some(rec) if !r.reason.is_error() => rec,
+            _ => (r.reason, r.properties),
+        };
+        self.complete(now, entry, reason, properties);
+    }
+
+    /// The broker answered this publish with the wrong acknowledgement. Its
+    /// fate is unknown (RabbitMQ answers QoS 2 with PUBACK): resending it
+    /// would fail the same way on every reconnect, so hand it back, then end
+    /// the connection.
+    fn fail_inflight(&mut self, now: I, entry: Inflight<I>, v: ProtocolViolation) {
+        let pid = entry.packet_id();
+        self.inflight_by_pid.remove(&pid.get());
+        self.ids.release(pid);
+        self.push_event(Event::PublishFailed {
+            id: entry.id,
+            error: PublishFailure::BrokerProtocolError(v),
+        });
+        self.violation(now, v);
+    }
+
+    pub(super) fn unknown_id(&mut self, now: I, packet: PacketType, packet_id: PacketId) {
+        self.violation(
+            now,
+            ProtocolViolation::UnknownPacketId { packet, packet_id },
+        );
+    }
+}
+
+/// PUBACK / PUBREC / PUBREL / PUBCOMP body.
+pub(crate) fn ack(packet_id: PacketId, reason: ReasonCode) -> PubResponse {
+    PubResponse {
+        packet_id,
+        reason,
+        properties: Properties::default(),
+    }
+}
+
+fn empty_publish() -> Publish {
+    Publish {
+        dup: false,
+        qos: QoS::AtMostOnce,
+        retain: false,
+        topic: ByteStr::new(),
+        packet_id: None,
+        properties: Properties::default(),
+        payload: bytes::Bytes::new(),
+    }
+}
+
+/// The encoded size of `msg` as a PUBLISH (without alias), handing `msg` back.
+fn measure(
+    msg: OutgoingPublish,
+    version: crate::codec::ProtocolVersion,
+) -> (OutgoingPublish, Result<usize, EncodeError>) {
+    let packet = Packet::Publish(Publish {
+        dup: false,
+        qos: msg.qos,
+        retain: msg.retain,
+        topic: msg.topic,
+        packet_id: (msg.qos != QoS::AtMostOnce).then_some(MEASURE_ID),
+        properties: msg.properties,
+        payload: msg.payload,
+    });
+    let size = codec::encoded_len(&packet, version);
+    let Packet::Publish(p) = packet else {
+        // Invariant: `packet` was constructed as a PUBLISH three lines above.
+        unreachable!("constructed as a PUBLISH just above")
+    };
+    (
+        OutgoingPublish {
+            topic: p.topic,
+            payload: p.payload,
+            qos: p.qos,
+            retain: p.retain,
+            properties: p.properties,
+        },
+        size,
+    )
+}

@@ -1,0 +1,70 @@
+//! Hello world (1:1), as in Machine Head's getting-started guide: one
+//! connection with a generated client id subscribes to `hello` at QoS 0,
+//! publishes `Hello, world` to `hello`, receives it exactly once, and
+//! disconnects from the main task (not from inside the handler).
+//!
+//! ```sh
+//! cargo run -p mqtt-smol --example hello_world
+//! ```
+//!
+//! The broker: `MQTT_URL` if set, else `127.0.0.1:1883` if something listens
+//! there, else an embedded broker started on an ephemeral loopback port.
+//! The integration tests run [`run`] against every broker under test.
+
+use mqtt_smol::{Client, Options, QoS};
+use std::time::Duration;
+
+/// How long to wait for the delivery.
+const WAIT: Duration = Duration::from_secs(10);
+/// How long to keep listening for deliveries that should not come.
+const LINGER: Duration = Duration::from_millis(300);
+
+/// Runs the example against `url` with topic `{prefix}hello`; returns the
+/// payloads received, in order.
+pub async fn run(url: &str, prefix: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let topic = format!("{prefix}hello");
+    let client = Client::connect(url, Options::new()).await?;
+    println!("[main] connected to {url} as {}", client.client_id());
+
+    let (tx, rx) = async_channel::unbounded();
+    client
+        .subscribe([(topic.as_str(), QoS::AtMostOnce)], move |m| {
+            let payload = String::from_utf8_lossy(m.payload()).into_owned();
+            println!("[consumer] received {payload}");
+            // The receiver lives until `run` returns.
+            let _ = tx.try_send(payload);
+        })
+        .await?;
+
+    client
+        .publish(topic.as_str(), "Hello, world")
+        .await?
+        .await?;
+
+    let mut received = vec![within(WAIT, rx.recv())
+        .await
+        .ok_or("no delivery within 10 s")??];
+    while let Some(Ok(extra)) = within(LINGER, rx.recv()).await {
+        received.push(extra);
+    }
+    // The disconnect comes from here, not from the handler.
+    client.disconnect().await?;
+    println!("[main] disconnected");
+    Ok(received)
+}
+
+/// `f`, or `None` after `d`.
+async fn within<T>(d: Duration, f: impl std::future::Future<Output = T>) -> Option<T> {
+    futures_lite::future::or(async { Some(f.await) }, async {
+        async_io::Timer::after(d).await;
+        None
+    })
+    .await
+}
+
+#[allow(dead_code)] // The tests include this file for `run`.
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let url = mqtt_testkit::example_broker()?;
+    smol::block_on(run(&url, ""))?;
+    Ok(())
+}

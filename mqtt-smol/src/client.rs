@@ -1,0 +1,796 @@
+//! [`Client`]: the async handle, usable from any task, thread or handler.
+
+use crate::flow::{Awaiting, Flow};
+use crate::queue::Queue;
+use crate::{Error, Message, Options, Publish, PublishAck, SubAck, Topic};
+use async_channel::{Receiver, Sender};
+use bytes::Bytes;
+use event_listener::Event as Notify;
+use futures_core::Stream;
+use futures_lite::future;
+use mqtt_adapter::dispatch::{Dispatch, Handler, Sink};
+use mqtt_sansio::client::{
+    Client as Core, DisconnectError, DisconnectOptions, PublishError, PublishId, RequestId,
+};
+use mqtt_sansio::codec::{ByteStr, Properties, SubscribeFilter};
+use mqtt_sansio::QoS;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// How long [`Client::disconnect`] lets in-flight publishes finish (Paho's
+/// default quiesce time).
+pub const DEFAULT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub(crate) use mqtt_adapter::Link;
+
+/// The result of one publish.
+pub(crate) type PubResult = Result<PublishAck, Error>;
+/// The result of a SUBSCRIBE / UNSUBSCRIBE.
+pub(crate) type ReqResult = Result<SubAck, Error>;
+
+/// Everything behind the client's one lock: the core and who waits for what.
+pub(crate) struct State {
+    pub(crate) core: Core<Instant>,
+    pub(crate) link: Link,
+    /// Whether a CONNACK was ever accepted.
+    pub(crate) ever_connected: bool,
+    /// Connection attempts that failed before the first success.
+    pub(crate) failed_attempts: usize,
+    /// Result slots of publishes whose handle may still be alive.
+    pub(crate) publishes: HashMap<PublishId, Sender<PubResult>>,
+    /// Result slots of subscribe / unsubscribe requests.
+    pub(crate) requests: HashMap<RequestId, Sender<ReqResult>>,
+}
+
+impl State {
+    /// Records who waits for request `id`, or answers at once when the link
+    /// can no longer deliver the answer.
+    pub(crate) fn register_request(&mut self, id: RequestId, tx: Sender<ReqResult>) {
+        match self.link.terminal() {
+            Some(e) => {
+                let _ = tx.try_send(Err(e));
+            }
+            None => {
+                self.requests.insert(id, tx);
+            }
+        }
+    }
+
+    /// Fails every waiter with `e` (the link can no longer answer them).
+    pub(crate) fn fail_waiters(&mut self, e: &Error) {
+        for (_, tx) in self.publishes.drain() {
+            let _ = tx.try_send(Err(e.clone()));
+        }
+        for (_, tx) in self.requests.drain() {
+            let _ = tx.try_send(Err(e.clone()));
+        }
+    }
+}
+
+/// What the client handles, the driver and the dispatcher share.
+pub(crate) struct Inner {
+    state: Mutex<State>,
+    /// Notified after every driver turn (link changes, completions).
+    pub(crate) changed: Notify,
+    /// Notified when publishes complete (room in the publish queue).
+    pub(crate) room: Notify,
+    wake: Sender<()>,
+    pub(crate) flow: Arc<Flow>,
+    pub(crate) dispatch: Arc<Dispatch>,
+    pub(crate) incoming_buffer: usize,
+    /// Set when every user handle is gone: the driver disconnects.
+    pub(crate) abandoned: AtomicBool,
+    /// Set by [`Client::abort`]: drop the connection without DISCONNECT.
+    pub(crate) aborted: AtomicBool,
+    /// Set by the driver when it has exited (the socket is closed).
+    pub(crate) finished: AtomicBool,
+}
+
+impl Inner {
+    pub(crate) fn new(
+        core: Core<Instant>,
+        wake: Sender<()>,
+        flow: Arc<Flow>,
+        dispatch: Arc<Dispatch>,
+        incoming_buffer: usize,
+    ) -> Inner {
+        Inner {
+            state: Mutex::new(State {
+                core,
+                link: Link::Connecting,
+                ever_connected: false,
+                failed_attempts: 0,
+                publishes: HashMap::new(),
+                requests: HashMap::new(),
+            }),
+            changed: Notify::new(),
+            room: Notify::new(),
+            wake,
+            flow,
+            dispatch,
+            incoming_buffer,
+            abandoned: AtomicBool::new(false),
+            aborted: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // No user code runs under this lock and the core does not panic on
+        // any input; if it ever did, the state is still the core's own.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Tells the driver that the core has new work.
+    pub(crate) fn wake(&self) {
+        // Capacity 1: a full channel means a wake-up is already pending; a
+        // closed one means the driver is gone and nothing needs waking.
+        let _ = self.wake.try_send(());
+    }
+}
+
+/// A connection to an MQTT broker, with async calls.
+///
+/// `Client` is a cheap handle (`Clone`, `Send`, `Sync`); every clone drives
+/// the same connection and may be used from any task or thread, including
+/// from inside message handlers. Dropping the last clone disconnects in the
+/// background; call [`disconnect`](Client::disconnect) to wait for that. (A
+/// handler that holds a clone keeps the client alive until it is disconnected
+/// explicitly.)
+///
+/// ```no_run
+/// use futures_lite::StreamExt;
+/// use mqtt_smol::{Client, Options, QoS};
+///
+/// smol::block_on(async {
+///     let client = Client::connect("mqtt://127.0.0.1:1883", Options::new()).await?;
+///     client.subscribe([("hello", QoS::AtMostOnce)], |m| {
+///         println!("{}: {:?}", m.topic(), m.payload_str());
+///     }).await?;
+///     client.publish("hello", "Hello, world").await?.await?;
+///     client.disconnect().await?;
+///     Ok::<(), mqtt_smol::Error>(())
+/// })?;
+/// # Ok::<(), mqtt_smol::Error>(())
+/// ```
+///
+/// # Threads and executors
+/// A client runs two threads of its own: the driver (an `async-io` loop that
+/// owns the socket and feeds the protocol core) and the dispatcher (runs
+/// handlers and callbacks, in order). The futures this type returns only wait
+/// on channels and `async-io` timers, so they run on any executor (tested
+/// with `smol` and `futures_lite::future::block_on`).
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+    _user: Arc<UserToken>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let g = self.inner.lock();
+        f.debug_struct("Client")
+            .field("client_id", &g.core.client_id())
+            .field("link", &g.link)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Dropped with the last user handle: asks the driver to disconnect.
+struct UserToken(Arc<Inner>);
+
+impl Drop for UserToken {
+    fn drop(&mut self) {
+        self.0.abandoned.store(true, Ordering::Release);
+        self.0.wake();
+    }
+}
+
+/// A publish accepted by the client; a future that resolves when the broker
+/// acknowledged it (PUBACK for QoS 1, PUBCOMP for QoS 2; QoS 0 completes when
+/// written to the connection).
+///
+/// An MQTT 5 error reason code resolves to [`Error::Rejected`]. When the
+/// connection is lost with no reconnect scheduled it resolves to
+/// [`Error::Connection`]: the message stays in the session and is sent again
+/// if the client [reconnects](Client::reconnect).
+///
+/// Dropping the handle does not cancel the publish. Awaiting it again after
+/// it resolved gives the same result.
+#[derive(Debug)]
+#[must_use = "a publish handle reports whether the broker got the message: await it or drop it explicitly"]
+pub struct PublishHandle {
+    id: PublishId,
+    rx: Pin<Box<Receiver<PubResult>>>,
+    result: Option<PubResult>,
+    flow: Arc<Flow>,
+    awaiting: Option<Awaiting>,
+}
+
+impl PublishHandle {
+    /// The id of this publish (also given to [`Options::on_delivery_complete`]).
+    pub fn id(&self) -> PublishId {
+        self.id
+    }
+
+    /// The result if already known, without waiting.
+    pub fn try_result(&mut self) -> Option<PubResult> {
+        if self.result.is_none() {
+            self.result = match self.rx.try_recv() {
+                Ok(r) => Some(r),
+                Err(async_channel::TryRecvError::Empty) => None,
+                // The driver exited without answering.
+                Err(async_channel::TryRecvError::Closed) => Some(Err(Error::Closed)),
+            };
+        }
+        self.result.clone()
+    }
+
+    /// Like awaiting the handle, giving up with [`Error::Timeout`] after
+    /// `timeout` (the publish itself goes on).
+    pub async fn wait_timeout(&mut self, timeout: Duration) -> PubResult {
+        let timer = async {
+            async_io::Timer::after(timeout).await;
+            Err(Error::Timeout)
+        };
+        future::or(&mut *self, timer).await
+    }
+}
+
+impl Future for PublishHandle {
+    type Output = PubResult;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PubResult> {
+        let this = self.get_mut();
+        if let Some(r) = &this.result {
+            return Poll::Ready(r.clone());
+        }
+        let r = match this.rx.as_mut().poll_next(cx) {
+            Poll::Ready(Some(r)) => r,
+            Poll::Ready(None) => Err(Error::Closed),
+            Poll::Pending => {
+                if this.awaiting.is_none() {
+                    this.awaiting = Some(Awaiting::new(&this.flow));
+                }
+                return Poll::Pending;
+            }
+        };
+        this.awaiting = None;
+        this.result = Some(r.clone());
+        Poll::Ready(r)
+    }
+}
+
+/// Every message the client receives, as a [`Stream`] (see
+/// [`Client::messages`]). Ends when the client is disconnected.
+///
+/// The stream buffers at most [`Options::incoming_buffer`] messages; when it
+/// is full and not read, the client stops reading from the socket (nothing is
+/// dropped), so an unread stream eventually stalls incoming traffic (while
+/// a task awaits an acknowledgement the bound is lifted, up to a hard cap of
+/// 16 times the buffer). Drop it when done.
+#[derive(Debug)]
+pub struct Messages {
+    rx: Pin<Box<Receiver<Message>>>,
+}
+
+impl Messages {
+    /// The next message if one is buffered, without waiting.
+    pub fn try_next(&mut self) -> Option<Message> {
+        self.rx.try_recv().ok()
+    }
+}
+
+impl Stream for Messages {
+    type Item = Message;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        self.rx.as_mut().poll_next(cx)
+    }
+}
+
+/// The messages of one subscription, as a [`Stream`] (see
+/// [`Client::subscribe_stream`]), with the broker's [`SubAck`].
+///
+/// Buffered and bounded like [`Messages`]. Dropping it stops the routing to it
+/// (later messages of its filters go to [`Options::on_unhandled`]); it does
+/// not unsubscribe.
+#[derive(Debug)]
+pub struct Subscription {
+    ack: SubAck,
+    rx: Pin<Box<Receiver<Message>>>,
+    filters: Vec<ByteStr>,
+    handler: Handler,
+    dispatch: Arc<Dispatch>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut reg = self.dispatch.registry();
+        for f in &self.filters {
+            reg.remove_if(f, &self.handler);
+        }
+    }
+}
+
+impl Subscription {
+    /// The broker's answer to the SUBSCRIBE.
+    pub fn ack(&self) -> &SubAck {
+        &self.ack
+    }
+
+    /// The next message if one is buffered, without waiting.
+    pub fn try_next(&mut self) -> Option<Message> {
+        self.rx.try_recv().ok()
+    }
+}
+
+impl Stream for Subscription {
+    type Item = Message;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        self.rx.as_mut().poll_next(cx)
+    }
+}
+
+impl Client {
+    /// Connects to `url` (`mqtt://host:port`, also `tcp://`) and resolves
+    /// after a successful CONNACK.
+    ///
+    /// Fails with [`Error::Connection`] when the broker refuses, the connect
+    /// timeout passes, or the socket cannot be opened — after trying each
+    /// fail-over server ([`Options::server`]) once.
+    pub async fn connect(url: &str, options: Options) -> Result<Client, Error> {
+        crate::driver::start(url, options).await
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Client {
+        Client {
+            _user: Arc::new(UserToken(inner.clone())),
+            inner,
+        }
+    }
+
+    /// Waits until the first CONNACK, or until every server failed once.
+    pub(crate) async fn wait_connected(&self, servers: usize) -> Result<(), Error> {
+        loop {
+            let listener = self.inner.changed.listen();
+            {
+                let g = self.inner.lock();
+                match &g.link {
+                    Link::Connected => return Ok(()),
+                    Link::Closed => return Err(Error::Closed),
+                    Link::Down(lost) if !lost.will_reconnect || g.failed_attempts >= servers => {
+                        return Err(Error::Connection(Box::new(lost.clone())))
+                    }
+                    _ => {}
+                }
+            }
+            listener.await;
+        }
+    }
+
+    /// Publishes `payload` to `topic` with QoS 1, not retained (Machine Head's
+    /// defaults). Waits only for room in the publish queue (never for a
+    /// message reader); the returned [`PublishHandle`] resolves at the
+    /// broker's acknowledgement.
+    ///
+    /// Caller mistakes (an invalid topic, ...) fail here, at once.
+    pub async fn publish(
+        &self,
+        topic: impl Into<Topic>,
+        payload: impl Into<Bytes>,
+    ) -> Result<PublishHandle, Error> {
+        self.publish_with(Publish::new(topic, payload)).await
+    }
+
+    /// Like [`publish`](Client::publish), but fails at once with
+    /// [`Error::QueueFull`] when the publish queue is full.
+    pub fn try_publish(
+        &self,
+        topic: impl Into<Topic>,
+        payload: impl Into<Bytes>,
+    ) -> Result<PublishHandle, Error> {
+        self.try_publish_with(Publish::new(topic, payload))
+    }
+
+    /// Publishes a message built with [`Publish`] (QoS, retain, MQTT 5
+    /// properties), waiting for room in the publish queue.
+    pub async fn publish_with(&self, publish: Publish) -> Result<PublishHandle, Error> {
+        let mut awaiting = None;
+        loop {
+            let listener = self.inner.room.listen();
+            match self.try_publish_with(publish.clone()) {
+                Err(Error::QueueFull { .. }) => {
+                    // Room comes with acknowledgements, which may sit behind
+                    // messages nobody reads yet: lift the incoming bound meanwhile.
+                    awaiting.get_or_insert_with(|| Awaiting::new(&self.inner.flow));
+                    listener.await
+                }
+                r => return r,
+            }
+        }
+    }
+
+    /// Like [`publish_with`](Client::publish_with), but fails at once with
+    /// [`Error::QueueFull`] when the publish queue is full.
+    pub fn try_publish_with(&self, publish: Publish) -> Result<PublishHandle, Error> {
+        let mut g = self.inner.lock();
+        if let Link::Closed = g.link {
+            return Err(Error::Closed);
+        }
+        let id = g
+            .core
+            .publish(Instant::now(), publish.clone().into_outgoing())
+            .map_err(|e| match e {
+                PublishError::QueueFull { max } => Error::QueueFull { max },
+                e => Error::Publish(e),
+            })?;
+        let (tx, rx) = async_channel::bounded(1);
+        match g.link.terminal() {
+            // Accepted into the session for a later `reconnect`, but nothing
+            // will answer this handle on the current link.
+            Some(e) => {
+                let _ = tx.try_send(Err(e));
+            }
+            None => {
+                g.publishes.insert(id, tx);
+            }
+        }
+        drop(g);
+        self.inner.wake();
+        Ok(PublishHandle {
+            id,
+            rx: Box::pin(rx),
+            result: None,
+            flow: self.inner.flow.clone(),
+            awaiting: None,
+        })
+    }
+
+    /// Subscribes to `filters` (each with its maximum QoS) and routes their
+    /// messages to `handler`, run on the dispatcher thread. Resolves with the
+    /// broker's SUBACK codes (granted QoS or failure per filter).
+    ///
+    /// The routing rule (the same in `mqtt-std`, see
+    /// [`mqtt_adapter::dispatch`]): `handler` is attached to these `filters`;
+    /// subscribing a filter again replaces that filter's handler. Each
+    /// delivered copy of a message is given to every distinct handler whose
+    /// filters match it, once per handler even if several of its filters
+    /// match; with MQTT 5 Subscription Identifiers the core narrows the
+    /// match to the subscriptions the broker named. A copy that matches no
+    /// handler goes to [`Options::on_unhandled`]. Brokers may send one copy
+    /// per matching subscription (rumqttd with MQTT 3.1.1; MQTT 5 brokers per
+    /// the spec), so with overlapping subscriptions a handler can see several
+    /// copies of one publish; Mosquitto and RabbitMQ send one per client.
+    ///
+    /// Filters the broker refused get no handler (a handler they replaced is
+    /// put back). Handlers run on the dispatcher thread, one message at a
+    /// time, in arrival order; they survive reconnects, and the
+    /// subscriptions are restored when a reconnect finds the session gone.
+    pub async fn subscribe<I, T>(
+        &self,
+        filters: I,
+        handler: impl FnMut(&Message) + Send + 'static,
+    ) -> Result<SubAck, Error>
+    where
+        I: IntoIterator<Item = (T, QoS)>,
+        T: Into<Topic>,
+    {
+        self.subscribe_with(
+            mqtt_adapter::subscribe_filters(filters),
+            Properties::default(),
+            handler,
+        )
+        .await
+    }
+
+    /// Subscribes with full MQTT 5 subscription options (no local, retain as
+    /// published, retain handling) and SUBSCRIBE properties (a subscription
+    /// identifier, user properties).
+    pub async fn subscribe_with(
+        &self,
+        filters: Vec<SubscribeFilter>,
+        properties: Properties,
+        handler: impl FnMut(&Message) + Send + 'static,
+    ) -> Result<SubAck, Error> {
+        self.subscribe_handler(filters, properties, Handler::new(handler))
+            .await
+    }
+
+    /// Subscribes to `filters` and returns their messages as a [`Stream`]
+    /// (together with the SUBACK), instead of calling a handler.
+    ///
+    /// ```no_run
+    /// use futures_lite::StreamExt;
+    /// use mqtt_smol::{Client, Options, QoS};
+    /// # smol::block_on(async {
+    /// let client = Client::connect("mqtt://127.0.0.1:1883", Options::new()).await?;
+    /// let mut temps = client.subscribe_stream([("sensors/+/temp", QoS::AtLeastOnce)]).await?;
+    /// while let Some(m) = temps.next().await {
+    ///     println!("{}: {:?}", m.topic(), m.payload_str());
+    /// }
+    /// # Ok::<(), mqtt_smol::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn subscribe_stream<I, T>(&self, filters: I) -> Result<Subscription, Error>
+    where
+        I: IntoIterator<Item = (T, QoS)>,
+        T: Into<Topic>,
+    {
+        self.subscribe_stream_with(
+            mqtt_adapter::subscribe_filters(filters),
+            Properties::default(),
+        )
+        .await
+    }
+
+    /// [`subscribe_stream`](Client::subscribe_stream) with full subscription
+    /// options and SUBSCRIBE properties.
+    pub async fn subscribe_stream_with(
+        &self,
+        filters: Vec<SubscribeFilter>,
+        properties: Properties,
+    ) -> Result<Subscription, Error> {
+        let (tx, rx) = async_channel::bounded(self.inner.incoming_buffer);
+        let queue: Arc<dyn Sink> = Arc::new(Queue(tx));
+        self.inner.dispatch.add_stream(&queue);
+        let handler = Handler::new(move |m: &Message| {
+            // Waits while the stream is full (backpressure); a dropped stream
+            // has already removed this handler from the registry.
+            queue.push(m.clone());
+        });
+        let names: Vec<ByteStr> = filters.iter().map(|f| f.filter.clone()).collect();
+        let ack = self
+            .subscribe_handler(filters, properties, handler.clone())
+            .await?;
+        Ok(Subscription {
+            ack,
+            rx: Box::pin(rx),
+            filters: names,
+            handler,
+            dispatch: self.inner.dispatch.clone(),
+        })
+    }
+
+    async fn subscribe_handler(
+        &self,
+        filters: Vec<SubscribeFilter>,
+        properties: Properties,
+        handler: Handler,
+    ) -> Result<SubAck, Error> {
+        let names: Vec<ByteStr> = filters.iter().map(|f| f.filter.clone()).collect();
+        let (rx, previous) = {
+            let mut g = self.inner.lock();
+            if let Link::Closed = g.link {
+                return Err(Error::Closed);
+            }
+            // Install the handlers first: a persistent session may deliver
+            // before SUBACK, and those messages must find them.
+            let previous: Vec<Option<Handler>> = {
+                let mut reg = self.inner.dispatch.registry();
+                names
+                    .iter()
+                    .map(|f| reg.insert(f, handler.clone()))
+                    .collect()
+            };
+            let id = match g.core.subscribe(Instant::now(), filters, properties) {
+                Ok(id) => id,
+                Err(e) => {
+                    let mut reg = self.inner.dispatch.registry();
+                    for (f, p) in names.iter().zip(previous) {
+                        reg.restore(f, &handler, p);
+                    }
+                    return Err(e.into());
+                }
+            };
+            let (tx, rx) = async_channel::bounded(1);
+            g.register_request(id, tx);
+            drop(g);
+            self.inner.wake();
+            (rx, previous)
+        };
+        let result = self.await_request(rx).await;
+        if let Ok(ack) = &result {
+            // Filters the broker refused get their previous handler back (or none).
+            let mut reg = self.inner.dispatch.registry();
+            for ((f, code), p) in names.iter().zip(&ack.codes).zip(previous) {
+                if code.is_error() {
+                    reg.restore(f, &handler, p);
+                }
+            }
+        }
+        result
+    }
+
+    async fn await_request(&self, rx: Receiver<ReqResult>) -> ReqResult {
+        let _awaiting = Awaiting::new(&self.inner.flow);
+        match rx.recv().await {
+            Ok(r) => r,
+            Err(_) => Err(Error::Closed),
+        }
+    }
+
+    /// Unsubscribes from `filters` and removes their handlers (at once, as in
+    /// `mqtt-std`: no handler of these filters runs after this call starts;
+    /// copies still in flight go to [`Options::on_unhandled`]).
+    /// Resolves with the UNSUBACK reason codes (MQTT 5; empty before).
+    pub async fn unsubscribe<I, T>(&self, filters: I) -> Result<SubAck, Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Topic>,
+    {
+        self.unsubscribe_with(filters, Properties::default()).await
+    }
+
+    /// [`unsubscribe`](Client::unsubscribe) with MQTT 5 UNSUBSCRIBE properties.
+    pub async fn unsubscribe_with<I, T>(
+        &self,
+        filters: I,
+        properties: Properties,
+    ) -> Result<SubAck, Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Topic>,
+    {
+        let names: Vec<ByteStr> = filters.into_iter().map(|f| f.into().into_inner()).collect();
+        let rx = {
+            let mut g = self.inner.lock();
+            if let Link::Closed = g.link {
+                return Err(Error::Closed);
+            }
+            let id = g
+                .core
+                .unsubscribe(Instant::now(), names.clone(), properties)?;
+            {
+                let mut reg = self.inner.dispatch.registry();
+                for f in &names {
+                    reg.remove(f);
+                }
+            }
+            let (tx, rx) = async_channel::bounded(1);
+            g.register_request(id, tx);
+            drop(g);
+            self.inner.wake();
+            rx
+        };
+        self.await_request(rx).await
+    }
+
+    /// A stream of every message this client receives, whether or not a
+    /// handler matched it. Each call returns a new stream that sees the
+    /// messages from then on.
+    pub fn messages(&self) -> Messages {
+        let (tx, rx) = async_channel::bounded(self.inner.incoming_buffer);
+        // When the dispatcher already exited, the stream ends at once.
+        self.inner.dispatch.add_sink(Arc::new(Queue(tx)));
+        Messages { rx: Box::pin(rx) }
+    }
+
+    /// Acknowledges a message received with [`Options::manual_acks`] on
+    /// (PUBACK for QoS 1, PUBREC for QoS 2). A message that needs no
+    /// acknowledgement (QoS 0, or automatic acks) is accepted as a no-op.
+    pub fn ack(&self, message: &Message) -> Result<(), Error> {
+        let Some(token) = message.ack_token() else {
+            return Ok(());
+        };
+        self.inner.lock().core.ack(Instant::now(), token)?;
+        self.inner.wake();
+        Ok(())
+    }
+
+    /// Whether the broker accepted the current connection (CONNACK) and it
+    /// has not been lost since.
+    pub fn is_connected(&self) -> bool {
+        matches!(self.inner.lock().link, Link::Connected)
+    }
+
+    /// Publishes accepted and not yet completed (in flight or queued).
+    pub fn pending_deliveries(&self) -> usize {
+        self.inner.lock().core.pending_publishes()
+    }
+
+    /// The client identifier in use (configured, generated, or assigned by an
+    /// MQTT 5 broker).
+    pub fn client_id(&self) -> String {
+        self.inner.lock().core.client_id().to_owned()
+    }
+
+    /// Connects again after the connection was lost with no automatic
+    /// reconnect scheduled (a no-op while connecting or connected). Queued and
+    /// in-flight publishes of the session go out after CONNACK.
+    pub fn reconnect(&self) -> Result<(), Error> {
+        let mut g = self.inner.lock();
+        if let Link::Closed = g.link {
+            return Err(Error::Closed);
+        }
+        g.core.connect(Instant::now());
+        drop(g);
+        self.inner.wake();
+        Ok(())
+    }
+
+    /// Disconnects gracefully: waits up to [`DEFAULT_DISCONNECT_TIMEOUT`] for
+    /// in-flight publishes to complete, sends DISCONNECT and closes the
+    /// connection. Resolves once the socket is closed.
+    pub async fn disconnect(&self) -> Result<(), Error> {
+        self.disconnect_timeout(DEFAULT_DISCONNECT_TIMEOUT).await
+    }
+
+    /// Like [`disconnect`](Client::disconnect), waiting at most `timeout` for
+    /// in-flight publishes (they stay in the session if it runs out).
+    pub async fn disconnect_timeout(&self, timeout: Duration) -> Result<(), Error> {
+        self.disconnect_with(timeout, DisconnectOptions::default())
+            .await
+    }
+
+    /// Like [`disconnect_timeout`](Client::disconnect_timeout), with an MQTT 5
+    /// reason code and properties (for example
+    /// [`ReasonCode::DisconnectWithWillMessage`](crate::ReasonCode::DisconnectWithWillMessage)).
+    pub async fn disconnect_with(
+        &self,
+        timeout: Duration,
+        options: DisconnectOptions,
+    ) -> Result<(), Error> {
+        let deadline = Instant::now().checked_add(timeout);
+        // Let publishes in flight finish, while they still can; their
+        // acknowledgements may sit behind unread messages.
+        let _awaiting = Awaiting::new(&self.inner.flow);
+        loop {
+            let listener = self.inner.changed.listen();
+            {
+                let g = self.inner.lock();
+                if g.core.pending_publishes() == 0 || g.link.terminal().is_some() {
+                    break;
+                }
+            }
+            match deadline {
+                Some(d) if Instant::now() >= d => break,
+                Some(d) => {
+                    future::or(listener, async {
+                        async_io::Timer::at(d).await;
+                    })
+                    .await
+                }
+                None => listener.await,
+            }
+        }
+        {
+            let mut g = self.inner.lock();
+            if !matches!(g.link, Link::Closed) {
+                match g.core.disconnect(Instant::now(), options) {
+                    // Already closing (the core was told before): wait for it.
+                    Ok(()) | Err(DisconnectError::AlreadyClosed) => {}
+                    Err(e) => return Err(Error::Disconnect(e)),
+                }
+            }
+        }
+        self.inner.wake();
+        self.closed().await;
+        Ok(())
+    }
+
+    /// Drops the connection at once, without DISCONNECT, as if the process had
+    /// died: the broker publishes the will. Nothing more is sent; in-flight
+    /// publishes fail with [`Error::Closed`]. Resolves once the socket is
+    /// closed. Meant for tests and for simulating failures.
+    pub async fn abort(&self) {
+        self.inner.aborted.store(true, Ordering::Release);
+        self.inner.wake();
+        self.closed().await;
+    }
+
+    /// Resolves when the driver has exited (after DISCONNECT, the socket closed).
+    pub(crate) async fn closed(&self) {
+        loop {
+            let listener = self.inner.changed.listen();
+            if self.inner.finished.load(Ordering::Acquire) {
+                return;
+            }
+            listener.await;
+        }
+    }
+}

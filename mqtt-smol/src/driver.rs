@@ -1,0 +1,681 @@
+//! The driver: one `async-io` task, on a thread of its own, that owns the
+//! socket of the current connection and the protocol core's inputs.
+//!
+//! Its loop is the core's contract: after every input (bytes, a transport
+//! event, a timer, a client call), drain every output (bytes to write,
+//! transport requests, events), then wait for the next input. It makes no
+//! protocol decision: events are routed to waiters and to the dispatcher.
+
+use crate::client::{Inner, Link, PubResult, State};
+use crate::flow::Flow;
+use crate::{Client, ConnectInfo, ConnectionLost, Delivery, Error, Options, PublishAck, SubAck};
+use async_channel::{Receiver, Sender};
+use async_io::{Async, Timer};
+use bytes::{Buf, BytesMut};
+use event_listener::EventListener;
+use futures_core::Stream;
+use futures_lite::io::{AsyncRead, AsyncWrite};
+use mqtt_adapter::dispatch::{Dispatch, Item};
+use mqtt_adapter::Server;
+use mqtt_sansio::client::{Client as Core, Event, TransportCommand};
+use mqtt_sansio::codec::{Properties, SubscribeFilter, SubscriptionOptions};
+use mqtt_transport::{Transport, TransportError, TransportOptions};
+use std::future::Future;
+use std::io;
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// Bytes waiting to be written above which the driver stops taking bytes from
+/// the core (which then queues them, bounded by its own limits).
+const MAX_UNWRITTEN: usize = 256 * 1024;
+
+/// Size of one socket read.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// How long a closing connection may take to flush its last bytes.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+
+/// What woke the driver.
+enum Input {
+    /// The connect attempt of connection `generation` to server `server` finished.
+    Opened(u64, usize, io::Result<Async<TcpStream>>),
+    /// This many bytes were read into the read buffer.
+    Data(usize),
+    /// The current connection ended (end of stream, or the error).
+    Closed(Option<io::Error>),
+    /// Something changed that needs no input for the core: a client call,
+    /// written bytes, room for the dispatcher, a flushed closing connection.
+    Progress,
+    /// The timer fired.
+    Timer,
+}
+
+type Opening = Pin<Box<dyn Future<Output = io::Result<Async<TcpStream>>> + Send>>;
+
+/// One open connection.
+struct Conn {
+    stream: Async<TcpStream>,
+    /// TLS / WebSocket layers; `None` for plain TCP.
+    transport: Option<Transport>,
+    /// `handle_connected` was called (the transport's handshakes are done).
+    announced: bool,
+    /// Bytes to write to the socket, in order.
+    wbuf: BytesMut,
+    /// The core may have more to send once `wbuf` drains below the limit.
+    throttled: bool,
+}
+
+struct Driver {
+    inner: Arc<Inner>,
+    flow: Arc<Flow>,
+    wake: Pin<Box<Receiver<()>>>,
+    servers: Vec<Server>,
+    generation: u64,
+    opening: Option<(u64, usize, Opening)>,
+    conn: Option<Conn>,
+    /// A connection the core asked to close, flushing its last bytes until the deadline.
+    closing: Option<(Conn, Instant)>,
+    dispatch: Sender<Item>,
+    wants_deliveries: bool,
+    /// The socket error behind the next `ConnectionLost`, if any.
+    io_error: Option<Arc<io::Error>>,
+    /// The TLS / WebSocket error behind the next `ConnectionLost`, if any.
+    transport_error: Option<TransportError>,
+    transport_options: TransportOptions,
+    read_buf: Box<[u8]>,
+    plain: BytesMut,
+    out: BytesMut,
+    timer: Timer,
+    timer_at: Option<Instant>,
+    flow_listener: Option<EventListener>,
+    /// DISCONNECT was requested because every handle is gone.
+    abandoning: bool,
+}
+
+/// Builds the client, starts its threads and waits for the first CONNACK.
+pub(crate) async fn start(url: &str, options: Options) -> Result<Client, Error> {
+    let mut options = options.into_parts();
+    let servers = mqtt_adapter::servers(url, &options.extra_servers)?;
+    options.config.server_count = servers.len();
+    // TLS options that cannot work (an unreadable CA file...) are the
+    // caller's mistake: report them now rather than on every attempt.
+    for s in &servers {
+        s.transport(&options.transport).map_err(Error::Transport)?;
+    }
+    if options.config.seed == 0 {
+        options.config.seed = seed();
+    }
+    let initial = std::mem::take(&mut options.initial_subscriptions);
+    let mut core = match options.session.take() {
+        Some(snapshot) => Core::<Instant>::restore(options.config, &snapshot, Instant::now())
+            .map_err(Error::Restore)?,
+        None => Core::<Instant>::new(options.config)?,
+    };
+    let now = Instant::now();
+    if !initial.is_empty() {
+        // Handlers declared in the options: subscribe before CONNECT goes
+        // out, so the SUBSCRIBE follows it on the wire and messages of a
+        // persistent session find their handler from the first packet.
+        let filters = initial
+            .into_iter()
+            .map(|(filter, qos)| SubscribeFilter {
+                filter,
+                options: SubscriptionOptions::new(qos),
+            })
+            .collect();
+        core.subscribe(now, filters, Properties::default())?;
+    }
+    core.connect(now);
+
+    let (wake_tx, wake_rx) = async_channel::bounded(1);
+    let (dispatch_tx, dispatch_rx) = async_channel::unbounded();
+    let flow = Arc::new(Flow::new(options.incoming_buffer));
+    let shared = Arc::new(Dispatch::new(options.registry));
+    let wants_deliveries = options.callbacks.wants_deliveries();
+    let inner = Arc::new(Inner::new(
+        core,
+        wake_tx,
+        flow.clone(),
+        shared.clone(),
+        options.incoming_buffer,
+    ));
+    let client = Client::from_inner(inner.clone());
+
+    let callbacks = options.callbacks;
+    let dflow = flow.clone();
+    std::thread::Builder::new()
+        .name("mqtt-smol-dispatch".into())
+        .spawn(move || {
+            let items = std::iter::from_fn(|| dispatch_rx.recv_blocking().ok());
+            shared.run(items.map(std::iter::once), callbacks, |n| dflow.dequeued(n))
+        })
+        .map_err(|e| Error::Io(Arc::new(e)))?;
+    let server_count = servers.len();
+    let driver = Driver {
+        inner,
+        flow,
+        wake: Box::pin(wake_rx),
+        servers,
+        generation: 0,
+        opening: None,
+        conn: None,
+        closing: None,
+        dispatch: dispatch_tx,
+        wants_deliveries,
+        io_error: None,
+        transport_error: None,
+        transport_options: options.transport,
+        read_buf: vec![0u8; READ_CHUNK].into_boxed_slice(),
+        plain: BytesMut::new(),
+        out: BytesMut::new(),
+        timer: Timer::never(),
+        timer_at: None,
+        flow_listener: None,
+        abandoning: false,
+    };
+    std::thread::Builder::new()
+        .name("mqtt-smol-driver".into())
+        .spawn(move || async_io::block_on(driver.run()))
+        .map_err(|e| Error::Io(Arc::new(e)))?;
+
+    match client.wait_connected(server_count).await {
+        Ok(()) => Ok(client),
+        Err(e) => {
+            // Stop the threads; the failure is what the caller gets.
+            let _ = client.disconnect_timeout(Duration::ZERO).await;
+            Err(e)
+        }
+    }
+}
+
+/// A seed for the core's randomness (generated client ids, reconnect jitter),
+/// from the standard library's per-process random hash keys and the clock.
+fn seed() -> u64 {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.finish() | 1
+}
+
+impl Driver {
+    async fn run(mut self) {
+        let inner = self.inner.clone();
+        loop {
+            let done = {
+                let mut g = inner.lock();
+                let now = Instant::now();
+                if inner.abandoned.load(Ordering::Acquire)
+                    && !self.abandoning
+                    && !matches!(g.link, Link::Closed)
+                {
+                    self.abandoning = true;
+                    // Default options are valid for every protocol version.
+                    let _ = g.core.disconnect(now, Default::default());
+                }
+                if inner.aborted.swap(false, Ordering::AcqRel) {
+                    self.abort(&mut g, now);
+                }
+                if g.core.poll_timeout().is_some_and(|d| d <= now) {
+                    g.core.handle_timeout(now);
+                }
+                self.drain(&mut g, now);
+                self.arm_timer(g.core.poll_timeout());
+                matches!(g.link, Link::Closed) && self.conn.is_none() && self.closing.is_none()
+            };
+            inner.changed.notify(usize::MAX);
+            if done {
+                break;
+            }
+            let input = futures_lite::future::poll_fn(|cx| self.poll_input(cx)).await;
+            let mut g = inner.lock();
+            self.handle(&mut g, input, Instant::now());
+        }
+        {
+            let mut g = inner.lock();
+            g.fail_waiters(&Error::Closed);
+        }
+        inner.finished.store(true, Ordering::Release);
+        inner.changed.notify(usize::MAX);
+        inner.room.notify(usize::MAX);
+        // Dropping `self.dispatch` lets the dispatcher finish and the streams end.
+    }
+
+    fn arm_timer(&mut self, core_deadline: Option<Instant>) {
+        let grace = self.closing.as_ref().map(|(_, d)| *d);
+        let at = match (core_deadline, grace) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if at != self.timer_at {
+            self.timer_at = at;
+            match at {
+                Some(t) => self.timer.set_at(t),
+                None => self.timer = Timer::never(),
+            }
+        }
+    }
+
+    /// Waits for the next input. Writes pending bytes meanwhile.
+    fn poll_input(&mut self, cx: &mut Context<'_>) -> Poll<Input> {
+        if let Some((generation, server, fut)) = &mut self.opening {
+            if let Poll::Ready(r) = fut.as_mut().poll(cx) {
+                let input = Input::Opened(*generation, *server, r);
+                self.opening = None;
+                return Poll::Ready(input);
+            }
+        }
+        if let Some((c, _)) = &mut self.closing {
+            if poll_flush(c, cx).is_ready() {
+                self.closing = None;
+                return Poll::Ready(Input::Progress);
+            }
+        }
+        if let Some(conn) = &mut self.conn {
+            match poll_flush(conn, cx) {
+                Poll::Ready(Err(e)) => return Poll::Ready(Input::Closed(Some(e))),
+                Poll::Ready(Ok(())) if conn.throttled => {
+                    conn.throttled = false;
+                    return Poll::Ready(Input::Progress);
+                }
+                _ => {}
+            }
+            if self.flow.may_read() {
+                self.flow_listener = None;
+                match Pin::new(&mut &conn.stream).poll_read(cx, &mut self.read_buf) {
+                    Poll::Ready(Ok(0)) => return Poll::Ready(Input::Closed(None)),
+                    Poll::Ready(Ok(n)) => return Poll::Ready(Input::Data(n)),
+                    Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {
+                        cx.waker().wake_by_ref();
+                    }
+                    Poll::Ready(Err(e)) => return Poll::Ready(Input::Closed(Some(e))),
+                    Poll::Pending => {}
+                }
+            } else {
+                // Paused: wait until the dispatcher makes room (or the bound is lifted).
+                let flow = &self.flow;
+                let listener = self.flow_listener.get_or_insert_with(|| flow.listen());
+                if flow.may_read() || Pin::new(listener).poll(cx).is_ready() {
+                    self.flow_listener = None;
+                    return Poll::Ready(Input::Progress);
+                }
+            }
+        }
+        if self.wake.as_mut().poll_next(cx).is_ready() {
+            return Poll::Ready(Input::Progress);
+        }
+        if Pin::new(&mut self.timer).poll(cx).is_ready() {
+            self.timer_at = None;
+            return Poll::Ready(Input::Timer);
+        }
+        Poll::Pending
+    }
+
+    fn handle(&mut self, g: &mut State, input: Input, now: Instant) {
+        match input {
+            Input::Opened(generation, server, result) => {
+                if generation != self.generation {
+                    return;
+                }
+                match result {
+                    Ok(stream) => self.attach(g, server, stream, now),
+                    Err(e) => self.lost_transport(g, now, Some(e)),
+                }
+            }
+            Input::Data(n) => {
+                let Some(conn) = self.conn.as_mut() else {
+                    return;
+                };
+                let Some(t) = conn.transport.as_mut() else {
+                    g.core.handle_data(now, &self.read_buf[..n]);
+                    return;
+                };
+                match t.handle_received(&self.read_buf[..n]) {
+                    Ok(()) => self.pump_transport(g, now),
+                    Err(e) => self.lost_layer(g, now, e),
+                }
+            }
+            Input::Closed(e) => {
+                if e.is_none() {
+                    // End of stream: let TLS tell a truncation attack from a clean close.
+                    let t = self.conn.as_mut().and_then(|c| c.transport.as_mut());
+                    if let Some(Err(te)) = t.map(|t| t.handle_eof()) {
+                        return self.lost_layer(g, now, te);
+                    }
+                }
+                self.lost_transport(g, now, e)
+            }
+            Input::Progress => {}
+            Input::Timer => {
+                if self.closing.as_ref().is_some_and(|(_, d)| *d <= now) {
+                    // The broker did not take the last bytes in time: drop them.
+                    self.closing = None;
+                }
+            }
+        }
+    }
+
+    /// The TCP connection is open: set up the transport layers.
+    fn attach(&mut self, g: &mut State, server: usize, stream: Async<TcpStream>, now: Instant) {
+        // MQTT packets are small and latency-bound: no Nagle delay.
+        let _ = stream.get_ref().set_nodelay(true);
+        let transport = match self.servers.get(server) {
+            // Plain TCP: bytes pass unchanged, no transport layers.
+            Some(s) if s.is_plain_tcp() => None,
+            Some(s) => match s.transport(&self.transport_options) {
+                Ok(t) => Some(t),
+                Err(e) => return self.lost_layer(g, now, e),
+            },
+            // The core only asks for indices below `server_count`.
+            None => return self.lost_transport(g, now, None),
+        };
+        self.conn = Some(Conn {
+            stream,
+            transport,
+            announced: false,
+            wbuf: BytesMut::new(),
+            throttled: false,
+        });
+        self.pump_transport(g, now);
+    }
+
+    /// Moves what the transport layers produced: plaintext to the core,
+    /// handshake bytes to the socket; announces the connection to the core
+    /// once the handshakes are done.
+    fn pump_transport(&mut self, g: &mut State, now: Instant) {
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        let Some(t) = conn.transport.as_mut() else {
+            if !conn.announced {
+                conn.announced = true;
+                g.core.handle_connected(now);
+            }
+            return;
+        };
+        if let Err(e) = t.poll_send(&mut conn.wbuf) {
+            return self.lost_layer(g, now, e);
+        }
+        if !conn.announced && t.is_ready() {
+            conn.announced = true;
+            g.core.handle_connected(now);
+        }
+        match t.read_plaintext(&mut self.plain) {
+            Ok(_) => {
+                if !self.plain.is_empty() {
+                    g.core.handle_data(now, &self.plain);
+                    self.plain.clear();
+                }
+            }
+            Err(e) => self.lost_layer(g, now, e),
+        }
+    }
+
+    /// [`Client::abort`]: close the socket without a word, then stop for good.
+    fn abort(&mut self, g: &mut State, now: Instant) {
+        if let Some(conn) = self.conn.take() {
+            let _ = conn.stream.get_ref().shutdown(Shutdown::Both);
+        }
+        self.opening = None;
+        self.closing = None;
+        g.core.handle_closed(now);
+        // Not connected any more, so this sends nothing; it ends any reconnect
+        // and emits `Closed`. Default options are valid for every version.
+        let _ = g.core.disconnect(now, Default::default());
+    }
+
+    /// A TLS or WebSocket error ended the current connection.
+    fn lost_layer(&mut self, g: &mut State, now: Instant, e: TransportError) {
+        self.transport_error = Some(e);
+        self.lost_transport(g, now, None);
+    }
+
+    /// The transport of the current connection failed or closed: tell the core.
+    fn lost_transport(&mut self, g: &mut State, now: Instant, err: Option<io::Error>) {
+        self.io_error = err.map(Arc::new);
+        self.conn = None;
+        self.opening = None;
+        g.core.handle_closed(now);
+    }
+
+    /// Drains every output of the core: bytes, transport requests, events.
+    fn drain(&mut self, g: &mut State, now: Instant) {
+        loop {
+            let mut progress = self.transmit(g, now);
+            while let Some(cmd) = g.core.poll_transport() {
+                progress = true;
+                match cmd {
+                    TransportCommand::Open { server } => self.open(server),
+                    TransportCommand::Close => self.begin_close(now),
+                    // A request this adapter does not know cannot be acted on.
+                    _ => {}
+                }
+            }
+            while let Some(ev) = g.core.poll_event() {
+                progress = true;
+                self.route(g, ev);
+            }
+            if !progress {
+                break;
+            }
+        }
+    }
+
+    /// Moves bytes from the core through the transport into the write buffer,
+    /// while less than [`MAX_UNWRITTEN`] bytes wait. Returns whether any moved.
+    fn transmit(&mut self, g: &mut State, now: Instant) -> bool {
+        let Some(conn) = self.conn.as_mut() else {
+            return false;
+        };
+        if !conn.announced {
+            return false;
+        }
+        if conn.wbuf.len() >= MAX_UNWRITTEN {
+            conn.throttled = true;
+            return false;
+        }
+        let Some(t) = conn.transport.as_mut() else {
+            return g.core.poll_transmit(&mut conn.wbuf) > 0;
+        };
+        self.out.clear();
+        if g.core.poll_transmit(&mut self.out) == 0 {
+            return false;
+        }
+        if let Err(e) = t
+            .write(&self.out)
+            .and_then(|()| t.poll_send(&mut conn.wbuf).map(drop))
+        {
+            self.lost_layer(g, now, e);
+        }
+        true
+    }
+
+    /// Starts connecting to server `index`.
+    fn open(&mut self, index: usize) {
+        self.conn = None;
+        self.generation += 1;
+        let (host, port) = match self.servers.get(index) {
+            Some(s) => (s.parsed().host().to_owned(), s.parsed().port()),
+            None => (String::new(), 0),
+        };
+        let fut: Opening = Box::pin(async move {
+            if host.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "no such server",
+                ));
+            }
+            // Name resolution blocks this (the driver's own) thread briefly;
+            // the connect itself is asynchronous. The core's connect timeout
+            // bounds the whole attempt.
+            let mut last = io::Error::new(
+                io::ErrorKind::NotFound,
+                "the host name resolved to no address",
+            );
+            for addr in (host.as_str(), port).to_socket_addrs()? {
+                match Async::<TcpStream>::connect(addr).await {
+                    Ok(s) => return Ok(s),
+                    Err(e) => last = e,
+                }
+            }
+            Err(last)
+        });
+        self.opening = Some((self.generation, index, fut));
+    }
+
+    /// The core asked to close the transport: flush what it sent last
+    /// (DISCONNECT), then close, within [`CLOSE_GRACE`].
+    fn begin_close(&mut self, now: Instant) {
+        self.opening = None;
+        if let Some(mut conn) = self.conn.take() {
+            if let Some(t) = conn.transport.as_mut() {
+                // WebSocket Close frame and/or TLS close_notify, after the last bytes.
+                if t.close().is_ok() {
+                    let _ = t.poll_send(&mut conn.wbuf);
+                }
+            }
+            if conn.wbuf.is_empty() {
+                let _ = conn.stream.get_ref().shutdown(Shutdown::Both);
+            } else {
+                // An unrepresentable deadline (never in practice) closes at once.
+                let deadline = now.checked_add(CLOSE_GRACE).unwrap_or(now);
+                self.closing = Some((conn, deadline));
+            }
+        }
+    }
+
+    fn send_item(&self, item: Item) {
+        self.flow.queued();
+        // The dispatcher exits only after this sender is dropped.
+        let _ = self.dispatch.try_send(item);
+    }
+
+    /// Routes one core event to waiters, the dispatcher and the callbacks.
+    fn route(&mut self, g: &mut State, ev: Event) {
+        match ev {
+            Event::Connected {
+                session_present,
+                reconnect,
+                server,
+                protocol,
+                properties,
+            } => {
+                g.link = Link::Connected;
+                g.ever_connected = true;
+                let info = ConnectInfo {
+                    reconnect,
+                    session_present,
+                    server: self
+                        .servers
+                        .get(server)
+                        .map(|s| s.url().to_owned())
+                        .unwrap_or_default(),
+                    protocol,
+                    properties,
+                };
+                self.send_item(Item::Connected(info));
+            }
+            Event::ConnectionLost {
+                cause,
+                will_reconnect,
+            } => {
+                // The transport is already gone or asked to close; a fail-over
+                // attempt the core started meanwhile (`Open`) must survive.
+                let lost = ConnectionLost {
+                    cause,
+                    io: self.io_error.take(),
+                    transport: self.transport_error.take(),
+                    will_reconnect,
+                };
+                if g.ever_connected {
+                    self.send_item(Item::ConnectionLost(lost.clone()));
+                } else {
+                    g.failed_attempts += 1;
+                }
+                if !will_reconnect {
+                    g.fail_waiters(&Error::Connection(Box::new(lost.clone())));
+                }
+                g.link = Link::Down(lost);
+            }
+            Event::Message { publish, ack } => {
+                let item = Item::message(g.core.subscriptions(), publish, ack);
+                self.send_item(item);
+            }
+            Event::PublishComplete {
+                id,
+                reason,
+                properties,
+                ..
+            } => {
+                let result = if reason.is_error() {
+                    Err(Error::Rejected {
+                        reason,
+                        properties: Box::new(properties),
+                    })
+                } else {
+                    Ok(PublishAck { reason, properties })
+                };
+                self.complete(g, id, result);
+            }
+            Event::PublishFailed { id, error } => {
+                self.complete(g, id, Err(Error::PublishFailed(error)));
+            }
+            Event::SubscribeComplete {
+                id,
+                codes,
+                properties,
+                ..
+            }
+            | Event::UnsubscribeComplete {
+                id,
+                codes,
+                properties,
+                ..
+            } => {
+                if let Some(tx) = g.requests.remove(&id) {
+                    let _ = tx.try_send(Ok(SubAck { codes, properties }));
+                }
+            }
+            Event::Closed => {
+                g.link = Link::Closed;
+                g.fail_waiters(&Error::Closed);
+            }
+            // Session loss is reported per publish (resent, or PublishFailed);
+            // re-authentication needs no routing.
+            _ => {}
+        }
+    }
+
+    fn complete(&mut self, g: &mut State, id: mqtt_sansio::client::PublishId, result: PubResult) {
+        self.inner.room.notify(usize::MAX);
+        if let Some(tx) = g.publishes.remove(&id) {
+            let _ = tx.try_send(result.clone());
+        }
+        if self.wants_deliveries {
+            self.send_item(Item::Delivery(Delivery { id, result }));
+        }
+    }
+}
+
+/// Writes as much of `conn.wbuf` as the socket takes now.
+fn poll_flush(conn: &mut Conn, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    while !conn.wbuf.is_empty() {
+        match Pin::new(&mut &conn.stream).poll_write(cx, &conn.wbuf) {
+            Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+            Poll::Ready(Ok(n)) => conn.wbuf.advance(n),
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => return Poll::Pending,
+        }
+    }
+    Poll::Ready(Ok(()))
+}

@@ -1,0 +1,105 @@
+//! An async MQTT 3.1 / 3.1.1 / 5.0 client for `smol` and any executor that
+//! runs `async-io`, driving the sans-IO core [`mqtt_sansio`].
+//!
+//! ```no_run
+//! use mqtt_smol::{Client, Options, QoS};
+//!
+//! smol::block_on(async {
+//!     let client = Client::connect("mqtt://127.0.0.1:1883", Options::new()).await?;
+//!     client.subscribe([("hello", QoS::AtMostOnce)], |m| {
+//!         println!("received {:?}", m.payload_str());
+//!     }).await?;
+//!     client.publish("hello", "Hello, world").await?.await?;
+//!     client.disconnect().await?;
+//!     Ok::<(), mqtt_smol::Error>(())
+//! })?;
+//! # Ok::<(), mqtt_smol::Error>(())
+//! ```
+//!
+//! # What you get
+//! - [`Client::connect`] takes a URL (`mqtt://`, `tcp://`, `mqtts://`,
+//!   `ws://`, `wss://`; TLS and WebSockets from [`mqtt_transport`]) and resolves after CONNACK (or a typed [`Error`]); options
+//!   ([`Options`]) wrap the core's [`Config`] with its documented defaults,
+//!   plus fail-over servers, handlers declared before connecting, and
+//!   callbacks (`on_connect`, `on_connection_lost`, `on_delivery_complete`,
+//!   `on_unhandled`).
+//! - [`Client::publish`] (QoS 1, not retained, like Machine Head) waits only
+//!   for room in the publish queue and returns a [`PublishHandle`], a future
+//!   that resolves at the broker's acknowledgement; [`Client::try_publish`]
+//!   fails at once with [`Error::QueueFull`] instead of waiting for room.
+//! - [`Client::subscribe`] takes a handler and resolves with the SUBACK codes;
+//!   [`Client::subscribe_stream`] gives a subscription's messages as a
+//!   [`Stream`](futures_core::Stream); [`Client::messages`] is a stream of
+//!   every message.
+//!
+//! # Design
+//! The adapter makes no protocol decision. A driver thread runs one
+//! `async-io` task that owns the socket, feeds the core with bytes, time and
+//! transport events, and routes its events; handlers and callbacks run on a
+//! dispatcher thread. The futures of this crate only wait on channels and
+//! timers of `async-io`, so they work on any executor (tested with `smol`
+//! and `futures_lite::future::block_on`).
+//!
+//! Incoming data is bounded: when handlers or streams fall behind, the driver
+//! stops reading the socket and TCP pushes back on the broker; nothing is
+//! dropped. While a task awaits an answer from the broker (a publish handle,
+//! a subscribe), the bound is lifted up to a hard cap (16 times
+//! [`Options::incoming_buffer`]), because that answer may be queued behind
+//! messages the same task has not read yet. Publishing never waits for a
+//! message reader: a full publish queue makes [`Client::publish`] wait (or
+//! [`Client::try_publish`] fail) only until the broker acknowledges earlier
+//! publishes.
+//!
+//! # Routing
+//! The rule of [`mqtt_adapter::dispatch`], the same in `mqtt-std`: a handler
+//! is attached by one [`Client::subscribe`] call (or [`Options::handler`]) to
+//! its filters; subscribing a filter again replaces that filter's handler;
+//! each delivered copy of a message goes to every distinct handler whose
+//! filters match it, once per handler even if several of its filters match
+//! (which filters match is the core's subscription registry's decision; it
+//! honours MQTT 5 subscription identifiers). A copy no handler matches goes
+//! to [`Options::on_unhandled`]; [`Client::messages`] streams see every copy.
+//!
+//! When one client holds overlapping subscriptions, brokers differ: Mosquitto
+//! and RabbitMQ send one copy per client, rumqttd (MQTT 3.1.1) and MQTT 5
+//! brokers one copy per matching subscription; so a handler may see several
+//! copies of one publish. Give each subscription an MQTT 5 identifier to
+//! have each copy reach only its own handler.
+//!
+//! # Examples
+//! `cargo run -p mqtt-smol --example <name>`: `hello_world`, `blabbr` and
+//! `weathr` (Machine Head's getting-started programs), `pub` and `sub`
+//! (flags like mosquitto_pub / mosquitto_sub: `-h`, `-p`, `-L url`, `-t`,
+//! `-m`, `-q`, `-r`, `-i`, `-V 31|311|5`, `-u`, `-P`, `--cafile`, `--cert`,
+//! `--key`), and `throughput`. Without a broker given (flag or `MQTT_URL`)
+//! and nothing listening on 127.0.0.1:1883, they start an embedded broker on
+//! an ephemeral loopback port and say so.
+#![warn(missing_docs)]
+#![deny(unsafe_code)]
+// `Error` carries the broker's properties when a connection is refused or
+// dropped; it is cold-path data, cloned to every waiter, so its size is fine.
+#![allow(clippy::result_large_err)]
+
+mod client;
+mod driver;
+mod flow;
+mod queue;
+
+pub use client::{Client, Messages, PublishHandle, Subscription, DEFAULT_DISCONNECT_TIMEOUT};
+/// Shared with `mqtt-std` (from [`mqtt_adapter`]).
+pub use mqtt_adapter::{
+    ConnectInfo, ConnectionLost, Delivery, Error, Message, Options, Publish, PublishAck, SubAck,
+    Topic,
+};
+
+/// Payload buffers: received payloads are [`bytes::Bytes`].
+pub use bytes::Bytes;
+pub use mqtt_sansio::client::{
+    AckToken, Config, ConnectionError, DisconnectOptions, ProtocolViolation, PublishFailure,
+    PublishId, ReconnectPolicy,
+};
+pub use mqtt_sansio::codec::{
+    ByteStr, Properties, ReasonCode, RetainHandling, SubscribeFilter, SubscriptionOptions, Will,
+};
+pub use mqtt_sansio::{ProtocolVersion, QoS};
+pub use mqtt_transport::{TlsOptions, TransportError, TransportOptions, UrlError, WsOptions};

@@ -1,0 +1,638 @@
+//! The client's own behaviour against real brokers: callbacks, automatic
+//! reconnect with handlers and subscriptions restored, manual acks, handlers
+//! calling back into the client, unhandled messages, queue bounds.
+
+mod support;
+
+use futures_lite::StreamExt;
+use mqtt_smol::{Client, ConnectInfo, Error, Message, Options, Publish, QoS, ReconnectPolicy};
+use mqtt_testkit::BrokerKind;
+use std::time::Duration;
+use support::{
+    addr_of, channel, client_id, connect, expect_exactly, forward, payloads, prefix, run, within,
+    Proxy, WAIT,
+};
+
+/// Receives the next item of an async channel or fails after [`WAIT`].
+async fn next<T>(rx: &async_channel::Receiver<T>, what: &str) -> T {
+    within(WAIT, rx.recv())
+        .await
+        .and_then(Result::ok)
+        .unwrap_or_else(|| panic!("{what}: nothing within {WAIT:?}"))
+}
+
+#[test]
+fn after_a_lost_connection_the_client_reconnects_and_its_handlers_get_messages_again() {
+    run(async {
+        for broker in support::brokers() {
+            let what = broker.name.clone();
+            let proxy = Proxy::start(addr_of(broker.url()));
+            let t = format!("{}back", prefix("reconnect"));
+            let (conn_tx, conn_rx) = async_channel::unbounded::<ConnectInfo>();
+            let (lost_tx, lost_rx) = async_channel::unbounded();
+            let (tx, rx) = channel();
+            let c = Client::connect(
+                &proxy.url(),
+                Options::new()
+                    .reconnect(ReconnectPolicy::backoff(
+                        Duration::from_millis(50),
+                        Duration::from_millis(200),
+                    ))
+                    .on_connect(move |i| {
+                        let _ = conn_tx.try_send(i.clone());
+                    })
+                    .on_connection_lost(move |l| {
+                        let _ = lost_tx.try_send(l.will_reconnect);
+                    }),
+            )
+            .await
+            .unwrap();
+            assert!(!next(&conn_rx, &what).await.reconnect);
+            c.subscribe([(t.as_str(), QoS::AtLeastOnce)], forward(&tx))
+                .await
+                .unwrap();
+
+            proxy.cut();
+            assert!(
+                next(&lost_rx, &what).await,
+                "{what}: a reconnect is scheduled"
+            );
+            let again = next(&conn_rx, &what).await;
+            assert!(again.reconnect, "{what}: on_connect says it is a reconnect");
+            // Clean session: the broker forgot the subscription; the client
+            // subscribed again on its own, and the handler is still there.
+            assert!(!again.session_present, "{what}");
+            assert!(c.is_connected());
+
+            let publisher = connect(&broker, Options::new()).await;
+            // The re-SUBSCRIBE follows CONNACK; retry until it has taken effect.
+            let mut got = Vec::new();
+            for _ in 0..50 {
+                publisher
+                    .publish(t.as_str(), "after")
+                    .await
+                    .unwrap()
+                    .await
+                    .unwrap();
+                if let Some(Ok(m)) = within(Duration::from_millis(100), rx.recv()).await {
+                    got.push(m);
+                    break;
+                }
+            }
+            assert_eq!(payloads(&got), ["after"], "{what}");
+            publisher.disconnect().await.unwrap();
+            c.disconnect().await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn delivery_callback_reports_every_publish_with_its_id() {
+    run(async {
+        let broker = support::brokers().remove(0);
+        let (tx, rx) = async_channel::unbounded();
+        let c = connect(
+            &broker,
+            Options::new().on_delivery_complete(move |d| {
+                let _ = tx.try_send((d.id, d.result.is_ok()));
+            }),
+        )
+        .await;
+        let t = format!("{}d", prefix("delivery"));
+        let mut ids = Vec::new();
+        for qos in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
+            let h = c
+                .publish_with(Publish::new(t.as_str(), "x").qos(qos))
+                .await
+                .unwrap();
+            ids.push(h.id());
+            h.await.unwrap();
+        }
+        let mut reported = Vec::new();
+        for _ in 0..3 {
+            let (id, ok) = next(&rx, "delivery").await;
+            assert!(ok);
+            reported.push(id);
+        }
+        assert_eq!(reported, ids, "one report per publish, in completion order");
+        c.disconnect().await.unwrap();
+    });
+}
+
+#[test]
+fn messages_without_a_matching_handler_go_to_on_unhandled() {
+    run(async {
+        let broker = support::brokers().remove(0);
+        let p = prefix("unhandled");
+        let (tx, rx) = channel();
+        let c = connect(&broker, Options::new().on_unhandled(forward(&tx))).await;
+        let (htx, hrx) = channel();
+        c.subscribe([(format!("{p}handled"), QoS::AtLeastOnce)], forward(&htx))
+            .await
+            .unwrap();
+        // Subscribed through a stream that is then dropped: no handler is left.
+        let s = c
+            .subscribe_stream([(format!("{p}orphan"), QoS::AtLeastOnce)])
+            .await
+            .unwrap();
+        drop(s);
+        c.publish(format!("{p}orphan"), "o")
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        c.publish(format!("{p}handled"), "h")
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        let orphans = expect_exactly(&rx, 1, "unhandled").await;
+        assert_eq!(payloads(&orphans), ["o"]);
+        assert_eq!(payloads(&expect_exactly(&hrx, 1, "handled").await), ["h"]);
+        c.disconnect().await.unwrap();
+    });
+}
+
+#[test]
+fn subscribing_a_filter_again_replaces_its_handler() {
+    run(async {
+        let broker = support::brokers().remove(0);
+        let t = format!("{}r", prefix("replace"));
+        let c = connect(&broker, Options::new()).await;
+        let (old_tx, old_rx) = channel();
+        let (new_tx, new_rx) = channel();
+        c.subscribe([(t.as_str(), QoS::AtLeastOnce)], forward(&old_tx))
+            .await
+            .unwrap();
+        c.subscribe([(t.as_str(), QoS::AtLeastOnce)], forward(&new_tx))
+            .await
+            .unwrap();
+        c.publish(t.as_str(), "x").await.unwrap().await.unwrap();
+        expect_exactly(&new_rx, 1, "new handler").await;
+        support::expect_none(&old_rx, "old handler").await;
+        c.disconnect().await.unwrap();
+    });
+}
+
+#[test]
+fn every_matching_handler_gets_every_copy_the_broker_sends() {
+    run(async {
+        for broker in support::brokers() {
+            let p = prefix("overlap");
+            let c = connect(&broker, Options::new()).await;
+            let (a_tx, a_rx) = channel();
+            let (b_tx, b_rx) = channel();
+            c.subscribe([(format!("{p}a/#"), QoS::AtLeastOnce)], forward(&a_tx))
+                .await
+                .unwrap();
+            c.subscribe([(format!("{p}a/+"), QoS::AtLeastOnce)], forward(&b_tx))
+                .await
+                .unwrap();
+            c.publish(format!("{p}a/b"), "both")
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+            // Mosquitto and RabbitMQ send one copy per client; rumqttd 0.20 one
+            // per matching subscription. Each copy reaches every matching handler
+            // (there is no way to tell 3.1.1 copies apart), as the crate documents.
+            let copies = if broker.kind == BrokerKind::Embedded {
+                2
+            } else {
+                1
+            };
+            expect_exactly(&a_rx, copies, &format!("{} a/#", broker.name)).await;
+            expect_exactly(&b_rx, copies, &format!("{} a/+", broker.name)).await;
+            c.disconnect().await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn a_handler_may_publish_through_the_client() {
+    run(async {
+        for broker in support::brokers() {
+            let p = prefix("echo");
+            let (ping, pong) = (format!("{p}ping"), format!("{p}pong"));
+            let c = connect(&broker, Options::new()).await;
+            let (tx, rx) = channel();
+            c.subscribe([(pong.as_str(), QoS::AtLeastOnce)], forward(&tx))
+                .await
+                .unwrap();
+            let echo = c.clone();
+            let pong2 = pong.clone();
+            c.subscribe([(ping.as_str(), QoS::AtLeastOnce)], move |m: &Message| {
+                // A handler is synchronous: it may block on the client's futures.
+                let r = futures_lite::future::block_on(async {
+                    echo.publish(pong2.as_str(), m.payload().clone())
+                        .await?
+                        .await
+                });
+                assert!(r.is_ok(), "{r:?}");
+            })
+            .await
+            .unwrap();
+            for i in 0..20 {
+                // Not awaited: the echoes prove these arrived.
+                let _handle = c.publish(ping.as_str(), format!("{i}")).await.unwrap();
+            }
+            let got = expect_exactly(&rx, 20, &broker.name).await;
+            assert_eq!(
+                payloads(&got),
+                (0..20).map(|i| i.to_string()).collect::<Vec<_>>(),
+                "{}",
+                broker.name
+            );
+            c.disconnect().await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn try_publish_fails_at_once_with_queue_full_while_offline() {
+    run(async {
+        let broker = support::brokers().remove(0);
+        let proxy = Proxy::start(addr_of(broker.url()));
+        let c = Client::connect(
+            &proxy.url(),
+            Options::new()
+                .max_queued(3)
+                .reconnect(ReconnectPolicy::backoff(
+                    Duration::from_secs(3600),
+                    Duration::from_secs(3600),
+                )),
+        )
+        .await
+        .unwrap();
+        proxy.cut();
+        // Offline (the next attempt is an hour away): publishes queue up to the bound.
+        while c.is_connected() {
+            async_io::Timer::after(Duration::from_millis(10)).await;
+        }
+        let t = format!("{}q", prefix("queue"));
+        let mut held = Vec::new();
+        loop {
+            match c.try_publish(t.as_str(), "x") {
+                Ok(h) => held.push(h),
+                Err(e) => {
+                    assert!(e.is_queue_full(), "{e:?}");
+                    assert!(matches!(e, Error::QueueFull { max: 3 }), "{e:?}");
+                    break;
+                }
+            }
+            assert!(held.len() <= 3, "the queue holds at most max_queued");
+        }
+        assert_eq!(held.len(), 3);
+        assert_eq!(c.pending_deliveries(), 3);
+        c.disconnect_timeout(Duration::ZERO).await.unwrap();
+        for h in held {
+            assert!(matches!(h.await, Err(Error::Closed)));
+        }
+    });
+}
+
+#[test]
+fn manual_ack_withheld_means_redelivery_to_the_persistent_session() {
+    run(async {
+        for broker in support::brokers() {
+            let what = broker.name.clone();
+            let t = format!("{}m", prefix("manual"));
+            let id = client_id("manual");
+            let options = || {
+                Options::new()
+                    .client_id(id.clone())
+                    .clean_session(false)
+                    .manual_acks(true)
+            };
+            let first = connect(&broker, options()).await;
+            let mut s = first
+                .subscribe_stream([(t.as_str(), QoS::AtLeastOnce)])
+                .await
+                .unwrap();
+            let publisher = connect(&broker, Options::new()).await;
+            publisher
+                .publish(t.as_str(), "ack me")
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+            let m = within(WAIT, s.next()).await.flatten().expect("delivered");
+            assert!(m.needs_ack(), "{what}");
+            // Die without acknowledging: the broker still owes us the message.
+            first.abort().await;
+
+            // Declared before connecting: the resent message may be the first packet.
+            let (tx, rx) = channel();
+            let second = connect(
+                &broker,
+                options().handler(t.as_str(), QoS::AtLeastOnce, forward(&tx)),
+            )
+            .await;
+            let again = next(
+                &rx,
+                &format!("{what}: the unacknowledged message comes back"),
+            )
+            .await;
+            assert_eq!(again.payload(), "ack me", "{what}");
+            if broker.kind == BrokerKind::Embedded {
+                // rumqttd 0.20 resends without the DUP flag, against [MQTT-3.3.1-1].
+                assert!(
+                    !again.dup(),
+                    "{what}: rumqttd now sets DUP; update this test"
+                );
+            } else {
+                assert!(again.dup(), "{what}: redelivered with DUP [MQTT-3.3.1-1]");
+            }
+            second.ack(&again).unwrap();
+            second.disconnect().await.unwrap();
+            let cleanup = connect(&broker, Options::new().client_id(id.clone())).await;
+            cleanup.disconnect().await.unwrap();
+            publisher.disconnect().await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn dropping_every_handle_disconnects_in_the_background() {
+    run(async {
+        let broker = support::brokers().remove(0);
+        let t = format!("{}w", prefix("drop"));
+        let watcher = connect(&broker, Options::new()).await;
+        let (tx, rx) = channel();
+        watcher
+            .subscribe([(t.as_str(), QoS::AtLeastOnce)], forward(&tx))
+            .await
+            .unwrap();
+        let mut all = watcher.messages();
+        let c = connect(
+            &broker,
+            Options::new().will(t.as_str(), "will", QoS::AtLeastOnce, false),
+        )
+        .await;
+        drop(c);
+        // A clean DISCONNECT went out: no will. The marker proves the watcher
+        // has seen everything sent before it.
+        async_io::Timer::after(support::QUIET).await;
+        watcher
+            .publish(t.as_str(), "marker")
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        let first = within(WAIT, all.next()).await.flatten().expect("marker");
+        assert_eq!(
+            first.payload(),
+            "marker",
+            "no will after the implicit disconnect"
+        );
+        expect_exactly(&rx, 1, "marker only").await;
+        watcher.disconnect().await.unwrap();
+    });
+}
+
+#[test]
+fn disconnect_lets_in_flight_publishes_finish_first() {
+    run(async {
+        for broker in support::brokers() {
+            let t = format!("{}f", prefix("finish"));
+            let watcher = connect(&broker, Options::new()).await;
+            let (tx, rx) = channel();
+            watcher
+                .subscribe([(t.as_str(), QoS::AtLeastOnce)], forward(&tx))
+                .await
+                .unwrap();
+            let c = connect(&broker, Options::new()).await;
+            let mut handles = Vec::new();
+            for i in 0..50 {
+                handles.push(c.publish(t.as_str(), format!("{i}")).await.unwrap());
+            }
+            // Not awaited yet: disconnect waits for their acknowledgements.
+            c.disconnect().await.unwrap();
+            for h in handles {
+                h.await.unwrap_or_else(|e| {
+                    panic!("{}: acknowledged before DISCONNECT: {e}", broker.name)
+                });
+            }
+            expect_exactly(&rx, 50, &broker.name).await;
+            watcher.disconnect().await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn fail_over_moves_to_the_next_server_when_the_first_refuses() {
+    run(async {
+        let broker = support::brokers().remove(0);
+        let dead = format!(
+            "mqtt://127.0.0.1:{}",
+            mqtt_testkit::free_loopback_port().unwrap()
+        );
+        let (tx, rx) = async_channel::unbounded();
+        let c = Client::connect(
+            &dead,
+            Options::new().server(broker.url()).on_connect(move |i| {
+                let _ = tx.try_send(i.server.clone());
+            }),
+        )
+        .await
+        .unwrap();
+        assert!(c.is_connected());
+        assert_eq!(next(&rx, "on_connect").await, broker.url());
+        c.disconnect().await.unwrap();
+    });
+}
+
+#[test]
+fn a_server_that_never_answers_connect_is_a_connect_timeout() {
+    // Accepts TCP connections and then says nothing.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _keep = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    run(async {
+        let r = Client::connect(
+            &format!("mqtt://127.0.0.1:{port}"),
+            Options::new().connect_timeout(Duration::from_millis(200)),
+        )
+        .await;
+        match r {
+            Err(Error::Connection(l)) => {
+                assert_eq!(l.cause, mqtt_smol::ConnectionError::ConnectTimeout, "{l:?}")
+            }
+            r => panic!("expected a connect timeout, got {r:?}"),
+        }
+    });
+}
+
+#[test]
+fn a_caller_mistake_is_refused_at_once() {
+    run(async {
+        let broker = support::brokers().remove(0);
+        let c = connect(&broker, Options::new()).await;
+        // A wildcard in a topic name [MQTT-3.3.2-2].
+        let r = c.publish("a/+/b", "x").await;
+        assert!(matches!(r, Err(Error::Publish(_))), "{r:?}");
+        // An empty filter list, and a malformed filter [MQTT-4.7.1-2].
+        let r = c
+            .subscribe(Vec::<(&str, QoS)>::new(), |_: &Message| {})
+            .await;
+        assert!(matches!(r, Err(Error::Subscribe(_))), "{r:?}");
+        let r = c.subscribe([("a/#/b", QoS::AtMostOnce)], |_| {}).await;
+        assert!(matches!(r, Err(Error::Subscribe(_))), "{r:?}");
+        // The connection is untouched.
+        assert!(c.is_connected());
+        c.disconnect().await.unwrap();
+        // After disconnect every call says so.
+        assert!(matches!(c.publish("t", "x").await, Err(Error::Closed)));
+    });
+}
+
+/// Keep alive: an idle connection sends PINGREQ on the core's deadline and
+/// stays open well past 1.5 keep-alive periods, when the broker would close
+/// a silent client `[MQTT-3.1.2-24]`.
+#[test]
+fn keep_alive_pings_hold_an_idle_connection_open() {
+    run(async {
+        for broker in support::brokers() {
+            let (tx, rx) = async_channel::unbounded();
+            let c = connect(
+                &broker,
+                Options::new()
+                    .keep_alive(Duration::from_secs(1))
+                    .on_connection_lost(move |l| {
+                        let _ = tx.try_send(l.clone());
+                    }),
+            )
+            .await;
+            async_io::Timer::after(Duration::from_millis(3500)).await;
+            assert!(
+                rx.try_recv().is_err(),
+                "{}: the connection was lost",
+                broker.name
+            );
+            assert!(c.is_connected(), "{}", broker.name);
+            let t = format!("{}ka", prefix("keepalive"));
+            c.publish(t.as_str(), "still here")
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+            c.disconnect().await.unwrap();
+        }
+    });
+}
+
+/// A handler slower than the broker, behind a buffer of 4 messages: the
+/// client has to pause reading (TCP backpressure) again and again; nothing
+/// may be lost and the order must hold.
+#[test]
+fn a_slow_handler_behind_a_small_buffer_loses_nothing_and_keeps_the_order() {
+    run(async {
+        for broker in support::brokers() {
+            let t = format!("{}slow", prefix("slowhandler"));
+            let c = connect(&broker, Options::new().incoming_buffer(4)).await;
+            let (tx, rx) = channel();
+            let mut fwd = forward(&tx);
+            c.subscribe([(t.as_str(), QoS::AtLeastOnce)], move |m: &Message| {
+                std::thread::sleep(Duration::from_millis(2));
+                fwd(m)
+            })
+            .await
+            .unwrap();
+            let publisher = connect(&broker, Options::new()).await;
+            for i in 0..200 {
+                // Not awaited one by one: the publisher runs ahead of the handler.
+                let _handle = publisher.publish(t.as_str(), format!("{i}")).await.unwrap();
+            }
+            let got = expect_exactly(&rx, 200, &broker.name).await;
+            assert_eq!(
+                payloads(&got),
+                (0..200).map(|i| i.to_string()).collect::<Vec<_>>(),
+                "{}",
+                broker.name
+            );
+            publisher.disconnect().await.unwrap();
+            c.disconnect().await.unwrap();
+        }
+    });
+}
+
+/// Without automatic reconnect, a lost connection stays down until
+/// `reconnect`; a publish made meanwhile waits in the session, its handle
+/// reports the loss, and the message goes out after the reconnect.
+#[test]
+fn manual_reconnect_sends_what_was_queued_while_down() {
+    run(async {
+        for broker in support::brokers() {
+            let what = broker.name.clone();
+            let proxy = Proxy::start(addr_of(broker.url()));
+            let t = format!("{}q", prefix("manualreconnect"));
+            let watcher = connect(&broker, Options::new()).await;
+            let (tx, rx) = channel();
+            watcher
+                .subscribe([(t.as_str(), QoS::AtLeastOnce)], forward(&tx))
+                .await
+                .unwrap();
+            let (conn_tx, conn_rx) = async_channel::unbounded::<ConnectInfo>();
+            let c = Client::connect(
+                &proxy.url(),
+                Options::new().on_connect(move |i| {
+                    let _ = conn_tx.try_send(i.clone());
+                }),
+            )
+            .await
+            .unwrap();
+            next(&conn_rx, &what).await;
+            proxy.cut();
+            while c.is_connected() {
+                async_io::Timer::after(Duration::from_millis(10)).await;
+            }
+            let mut queued = c.publish(t.as_str(), "queued").await.unwrap();
+            // Nothing can acknowledge it on this link: the handle says why.
+            let r = (&mut queued).await;
+            assert!(matches!(r, Err(Error::Connection(_))), "{what}: {r:?}");
+            c.reconnect().unwrap();
+            assert!(next(&conn_rx, &what).await.reconnect, "{what}");
+            let got = expect_exactly(&rx, 1, &what).await;
+            assert_eq!(payloads(&got), ["queued"], "{what}");
+            c.disconnect().await.unwrap();
+            watcher.disconnect().await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn wait_timeout_gives_up_without_cancelling_the_publish() {
+    run(async {
+        let broker = support::brokers().remove(0);
+        let proxy = Proxy::start(addr_of(broker.url()));
+        let c = Client::connect(
+            &proxy.url(),
+            Options::new().reconnect(ReconnectPolicy::backoff(
+                Duration::from_millis(200),
+                Duration::from_millis(200),
+            )),
+        )
+        .await
+        .unwrap();
+        proxy.cut();
+        while c.is_connected() {
+            async_io::Timer::after(Duration::from_millis(10)).await;
+        }
+        let t = format!("{}w", prefix("waittimeout"));
+        let mut h = c.publish(t.as_str(), "later").await.unwrap();
+        // Offline with a reconnect scheduled: the answer cannot come this soon.
+        let r = h.wait_timeout(Duration::from_millis(1)).await;
+        assert!(matches!(r, Err(Error::Timeout)), "{r:?}");
+        // The publish goes on: it completes after the reconnect.
+        let done = within(WAIT, &mut h)
+            .await
+            .expect("completed after reconnect");
+        assert!(done.is_ok(), "{done:?}");
+        c.disconnect().await.unwrap();
+    });
+}

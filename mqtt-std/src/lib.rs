@@ -1,0 +1,147 @@
+//! A blocking MQTT client over `std::net`, driving the sans-IO core
+//! [`mqtt_sansio`].
+//!
+//! ```no_run
+//! use mqtt_std::{Client, Options, QoS};
+//!
+//! let client = Client::connect("mqtt://127.0.0.1:1883", Options::new().client_id("hello"))?;
+//! client.subscribe([("hello", QoS::AtMostOnce)], |m| {
+//!     println!("received {:?}", m.payload_str());
+//! })?;
+//! client.publish("hello", "Hello, world")?.wait()?;
+//! client.disconnect()?;
+//! # Ok::<(), mqtt_std::Error>(())
+//! ```
+//!
+//! # What you get
+//! - [`Client::connect`] returns after CONNACK (or a typed [`Error`]). URLs:
+//!   `mqtt://` / `tcp://`, `mqtts://` / `ssl://` (TLS with rustls), `ws://`,
+//!   `wss://`. [`Options`] wrap the core's [`Config`] with its documented
+//!   defaults (generated client id, clean session, keep alive 60 s, connect
+//!   timeout 30 s, MQTT 3.1.1 falling back to 3.1, 64 in flight, 1024 queued,
+//!   no automatic reconnect), plus fail-over servers ([`Options::server`]),
+//!   TLS and WebSocket settings, handlers declared before connecting
+//!   ([`Options::handler`]) and callbacks (`on_connect`, `on_connection_lost`,
+//!   `on_delivery_complete`, `on_unhandled`).
+//! - [`Client::publish`] (QoS 1, not retained, like Machine Head) returns a
+//!   [`PublishHandle`]; [`PublishHandle::wait`] resolves at PUBACK / PUBCOMP
+//!   with the reason code. [`Client::try_publish`] fails at once with
+//!   [`Error::QueueFull`] instead of waiting for room.
+//! - [`Client::subscribe`] installs a handler and returns the SUBACK codes;
+//!   [`Client::subscribe_stream`] returns the subscription's messages as an
+//!   iterator; [`Client::messages`] is an iterator of every message.
+//! - [`Client::unsubscribe`], [`Client::ack`] (manual acks),
+//!   [`Client::disconnect`] (lets in-flight publishes finish first),
+//!   [`Client::abort`] (no DISCONNECT: the broker publishes the will),
+//!   [`Client::reconnect`], [`Client::is_connected`].
+//!
+//! Errors say who is at fault: the caller's mistakes come back at once from
+//! the call that made them ([`Error::InvalidUrl`], [`Error::Publish`],
+//! [`Error::Subscribe`], ...); the network's and the broker's as
+//! [`Error::Connection`] with the core's [`ConnectionError`] (refused,
+//! protocol violation, keep-alive timeout, ...) and the socket or TLS error
+//! behind it; a broker that acknowledged with an MQTT 5 error code as
+//! [`Error::Rejected`].
+//!
+//! # Threads
+//! The adapter makes no protocol decision. Per client:
+//! 1. a driver thread owns the sockets of the current connection and feeds the
+//!    core (under the client's lock) with bytes, time and transport events,
+//!    then drains every output; it sleeps in one place, waiting for the next
+//!    input or the core's next deadline;
+//! 2. per connection, a connector, a reader and a writer thread make the
+//!    blocking socket calls, so the driver never blocks on I/O;
+//! 3. a dispatcher thread runs handlers and callbacks one at a time, in
+//!    arrival order.
+//!
+//! No thread polls or sleeps in a loop. Client calls lock the core briefly
+//! and wake the driver, so any thread may call the client, including a
+//! handler (publish, subscribe, wait for an acknowledgement, disconnect).
+//!
+//! # Bounded memory, no deadlock
+//! Incoming messages wait for handlers and iterators in a queue of
+//! [`Options::incoming_buffer`] items (default 1024). When it is full the
+//! reader stops reading and TCP pushes back on the broker: nothing is dropped.
+//! Acknowledgements arrive on the same stream, behind those messages; so while
+//! any thread waits for the broker ([`PublishHandle::wait`], `subscribe`, a
+//! `publish` waiting for room), the reader goes on up to 16 times the bound.
+//! An unread [`Messages`] iterator therefore does not stall publishing, and a
+//! disconnect never waits for an iterator nobody reads.
+//!
+//! # Routing
+//! The rule of [`mqtt_adapter::dispatch`], the same in `mqtt-smol`: a handler
+//! is attached by one [`Client::subscribe`] call (or [`Options::handler`]) to
+//! its filters; subscribing a filter again replaces that filter's handler;
+//! each delivered copy of a message goes to every distinct handler whose
+//! filters match it, once per handler even if several of its filters match
+//! (which filters match is the core's subscription registry's decision; it
+//! honours MQTT 5 subscription identifiers). A copy no handler matches goes
+//! to [`Options::on_unhandled`] (for example one stored by a persistent
+//! session for a filter this process has not declared).
+//!
+//! When one client holds overlapping subscriptions, brokers differ: Mosquitto
+//! and RabbitMQ send one copy per client, rumqttd (MQTT 3.1.1) and MQTT 5
+//! brokers one copy per matching subscription; so a handler may see several
+//! copies of one publish. Give each subscription an MQTT 5 identifier to
+//! have each copy reach only its own handler.
+//!
+//! Handlers are kept across reconnects; when the broker lost the session the
+//! core subscribes again to every filter.
+//!
+//! # Examples
+//! `hello_world`, `blabbr` and `weathr` (Machine Head's getting-started
+//! programs), and `pub` / `sub` (like mosquitto_pub / mosquitto_sub). With no
+//! broker named (flag or `MQTT_URL`) and nothing on 127.0.0.1:1883, they start
+//! an embedded broker and say so:
+//!
+//! ```sh
+//! cargo run -p mqtt-std --example hello_world
+//! cargo run -p mqtt-std --example sub -- -t 'sensors/#' -v
+//! ```
+#![warn(missing_docs)]
+#![deny(unsafe_code)]
+
+mod bypass;
+mod client;
+mod driver;
+mod flow;
+mod handles;
+mod io;
+mod sink;
+
+pub use client::{Client, DEFAULT_DISCONNECT_TIMEOUT};
+pub use handles::{Messages, PublishHandle, Subscription};
+/// Shared with `mqtt-smol` (from [`mqtt_adapter`]).
+pub use mqtt_adapter::{
+    ConnectInfo, ConnectionLost, Delivery, Error, Message, Options, Publish, PublishAck, SubAck,
+    Topic,
+};
+
+/// Payload buffers: received payloads are [`bytes::Bytes`].
+pub use bytes::Bytes;
+pub use mqtt_sansio::client::{
+    AckToken, Config, ConnectionError, DisconnectOptions, ProtocolViolation, PublishFailure,
+    PublishId, ReconnectPolicy,
+};
+pub use mqtt_sansio::codec::{
+    ByteStr, Properties, ReasonCode, RetainHandling, SubscribeFilter, SubscriptionOptions, Will,
+};
+pub use mqtt_sansio::{ProtocolVersion, QoS};
+pub use mqtt_transport::{TlsOptions, TransportError, TransportOptions, UrlError, WsOptions};
+
+#[cfg(test)]
+mod tests {
+    /// Handles move between threads and are shared by them.
+    #[test]
+    fn public_handles_are_send_and_sync() {
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>() {}
+        send_sync::<crate::Client>();
+        send_sync::<crate::Message>();
+        send_sync::<crate::PublishHandle>();
+        send_sync::<crate::Error>();
+        send::<crate::Messages>();
+        send::<crate::Subscription>();
+        send::<crate::Options>();
+    }
+}

@@ -1,0 +1,46 @@
+//! Test support for the MQTT client crates of this workspace (a dev-dependency only).
+//!
+//! - [`EmbeddedBroker`]: rumqttd 0.20 in-process on ephemeral loopback ports, with MQTT 3.1.1,
+//!   MQTT 5.0 and WebSocket listeners. One shared instance per process: [`EmbeddedBroker::shared`].
+//! - [`brokers`]: the brokers under test — the embedded one, plus every `name=url` of
+//!   `MQTT_TEST_BROKERS` — each with a [`Capabilities`] table, so a test states what it expects
+//!   of a broker that lacks a feature instead of skipping it.
+//! - [`example_broker`]: the broker an example should use (`MQTT_URL`, else a local broker on
+//!   1883, else the embedded one).
+//! - [`MosquittoTls`]: a private Mosquitto with TLS and mutual-TLS listeners and generated
+//!   certificates ([`TestPki`]).
+//!
+//! - [`seed`]: the getting-started programs' tables and expected deliveries;
+//!   [`cli`]: the `pub` / `sub` examples' flags; [`support`]: what the
+//!   integration tests of every adapter share (brokers under test, unique
+//!   names, a connection-cutting proxy).
+//!
+//! Only loopback addresses are used.
+//!
+//! ```no_run
+//! for broker in mqtt_testkit::brokers()? {
+//!     let caps = &broker.caps;
+//!     println!("{}: versions {:?}, max QoS {:?}", broker.name, caps.versions(), caps.max_qos);
+//! }
+//! # Ok::<(), mqtt_testkit::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+mod brokers;
+pub mod cli;
+mod embedded;
+mod error;
+mod example;
+mod mosquitto;
+mod net;
+mod pki;
+pub mod seed;
+pub mod support;
+
+pub use brokers::{brokers, parse_broker_list, Broker, BrokerKind, Capabilities, TEST_BROKERS_ENV};
+pub use embedded::{EmbeddedBroker, EMBEDDED_MAX_PAYLOAD};
+pub use error::{Error, Result};
+pub use example::{example_broker, example_broker_for, MQTT_URL_ENV};
+pub use mosquitto::MosquittoTls;
+pub use net::{free_loopback_port, is_listening};
+pub use pki::{TestPki, SERVER_NAMES};

@@ -1,0 +1,83 @@
+//! Errors of the transport stack.
+
+use std::fmt;
+
+use crate::tls::TlsConfigError;
+
+/// A fatal transport error. Sticky: once a [`Transport`](crate::Transport) has returned one,
+/// its input and output calls keep returning the same error (bytes already queued for the
+/// socket, such as a TLS alert, can still be taken with `poll_send`).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The TLS options could not be turned into a configuration (the caller's fault).
+    TlsConfig(TlsConfigError),
+    /// TLS failed: certificate verification, a handshake failure, an alert from the peer, or a
+    /// corrupt record.
+    Tls(rustls::Error),
+    /// The WebSocket handshake was answered with an HTTP status other than 101.
+    WsHandshakeStatus {
+        /// The HTTP status code (for example 404 for a wrong path).
+        status: u16,
+    },
+    /// The WebSocket handshake response was invalid (missing upgrade headers, wrong accept key,
+    /// or the server did not agree to the `mqtt` subprotocol).
+    WsHandshake {
+        /// What was wrong.
+        reason: String,
+    },
+    /// The server sent a text frame; MQTT over WebSocket uses binary frames only
+    /// `[MQTT-6.0.0-1]`.
+    WsTextFrame,
+    /// A WebSocket message or frame over the configured maximum.
+    WsTooLarge {
+        /// What was exceeded.
+        reason: String,
+    },
+    /// Any other WebSocket protocol violation by the server.
+    WsProtocol {
+        /// What was wrong.
+        reason: String,
+    },
+    /// `write` after `close`, or after the peer closed the transport (the caller's fault).
+    Closed,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportError::TlsConfig(e) => write!(f, "TLS configuration: {e}"),
+            TransportError::Tls(e) => write!(f, "TLS: {e}"),
+            TransportError::WsHandshakeStatus { status } => {
+                write!(f, "WebSocket handshake refused with HTTP status {status}")
+            }
+            TransportError::WsHandshake { reason } => {
+                write!(f, "invalid WebSocket handshake response: {reason}")
+            }
+            TransportError::WsTextFrame => f.write_str(
+                "the server sent a WebSocket text frame; MQTT uses binary frames [MQTT-6.0.0-1]",
+            ),
+            TransportError::WsTooLarge { reason } => write!(f, "WebSocket: {reason}"),
+            TransportError::WsProtocol { reason } => {
+                write!(f, "WebSocket protocol error: {reason}")
+            }
+            TransportError::Closed => f.write_str("the transport is closed"),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TransportError::TlsConfig(e) => Some(e),
+            TransportError::Tls(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<TlsConfigError> for TransportError {
+    fn from(e: TlsConfigError) -> Self {
+        TransportError::TlsConfig(e)
+    }
+}
