@@ -100,7 +100,7 @@
 //!             busy = true;
 //!             match cmd {
 //!                 TransportCommand::Open { server: _ } => c.handle_connected(now),
-//!                 TransportCommand::Close => {} // close the UART / socket here
+//!                 TransportCommand::Close { .. } => {} // close the UART / socket here
 //!                 _ => {}
 //!             }
 //!         }

@@ -85,7 +85,7 @@ fn drain(c: &mut Client<Duration>, now: Duration, open: &mut bool, events: &mut 
                     *open = true;
                     c.handle_connected(now);
                 }
-                TransportCommand::Close => *open = false,
+                TransportCommand::Close { .. } => *open = false,
                 _ => {}
             }
         }

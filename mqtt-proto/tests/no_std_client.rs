@@ -128,7 +128,7 @@ fn drain(client: &mut Client<Millis>, pipe: &mut Pipe, now: Millis, events: &mut
             progress = true;
             match cmd {
                 TransportCommand::Open { .. } => client.handle_connected(now),
-                TransportCommand::Close => {}
+                TransportCommand::Close { .. } => {}
                 _ => {}
             }
         }

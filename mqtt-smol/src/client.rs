@@ -715,7 +715,9 @@ impl Client {
 
     /// Disconnects gracefully: waits up to [`DEFAULT_DISCONNECT_TIMEOUT`] for
     /// in-flight publishes to complete, sends DISCONNECT and closes the
-    /// connection. Resolves once the socket is closed.
+    /// connection. Resolves once the broker has closed its side too (at most
+    /// 5 s: the broker is then done with the session, so a new connection
+    /// with the same client id cannot race the old one).
     pub async fn disconnect(&self) -> Result<(), Error> {
         self.disconnect_timeout(DEFAULT_DISCONNECT_TIMEOUT).await
     }

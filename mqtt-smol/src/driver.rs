@@ -36,7 +36,8 @@ const MAX_UNWRITTEN: usize = 256 * 1024;
 /// Size of one socket read.
 const READ_CHUNK: usize = 16 * 1024;
 
-/// How long a closing connection may take to flush its last bytes.
+/// How long a closing connection may take to flush its last bytes and see the
+/// broker close its side.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// What woke the driver.
@@ -67,6 +68,10 @@ struct Conn {
     wbuf: BytesMut,
     /// The core may have more to send once `wbuf` drains below the limit.
     throttled: bool,
+    /// Closing after our DISCONNECT: wait for the broker to close its side.
+    await_server: bool,
+    /// Our side is shut down for writing (closing gracefully).
+    half_closed: bool,
 }
 
 struct Driver {
@@ -275,7 +280,7 @@ impl Driver {
             }
         }
         if let Some((c, _)) = &mut self.closing {
-            if poll_flush(c, cx).is_ready() {
+            if poll_graceful_close(c, &mut self.read_buf, cx).is_ready() {
                 self.closing = None;
                 return Poll::Ready(Input::Progress);
             }
@@ -384,6 +389,8 @@ impl Driver {
             announced: false,
             wbuf: BytesMut::new(),
             throttled: false,
+            await_server: false,
+            half_closed: false,
         });
         self.pump_transport(g, now);
     }
@@ -455,7 +462,7 @@ impl Driver {
                 progress = true;
                 match cmd {
                     TransportCommand::Open { server } => self.open(server),
-                    TransportCommand::Close => self.begin_close(now),
+                    TransportCommand::Close { await_server } => self.begin_close(now, await_server),
                     // A request this adapter does not know cannot be acted on.
                     _ => {}
                 }
@@ -534,7 +541,7 @@ impl Driver {
 
     /// The core asked to close the transport: flush what it sent last
     /// (DISCONNECT), then close, within [`CLOSE_GRACE`].
-    fn begin_close(&mut self, now: Instant) {
+    fn begin_close(&mut self, now: Instant, await_server: bool) {
         self.opening = None;
         if let Some(mut conn) = self.conn.take() {
             if let Some(t) = conn.transport.as_mut() {
@@ -543,10 +550,13 @@ impl Driver {
                     let _ = t.poll_send(&mut conn.wbuf);
                 }
             }
-            if conn.wbuf.is_empty() {
+            if conn.wbuf.is_empty() && !await_server {
                 let _ = conn.stream.get_ref().shutdown(Shutdown::Both);
             } else {
+                // Flush; after our DISCONNECT also half-close and wait for the
+                // broker to close its side (see `TransportCommand::Close`).
                 // An unrepresentable deadline (never in practice) closes at once.
+                conn.await_server = await_server;
                 let deadline = now.checked_add(CLOSE_GRACE).unwrap_or(now);
                 self.closing = Some((conn, deadline));
             }
@@ -667,6 +677,36 @@ impl Driver {
 }
 
 /// Writes as much of `conn.wbuf` as the socket takes now.
+/// Closes `conn` gracefully: writes what is left and, after our DISCONNECT,
+/// half-closes (the broker sees the end of the stream) and reads, discarding,
+/// until the broker closes its side. Ready when that is done or the socket failed; the
+/// caller bounds it with [`CLOSE_GRACE`].
+fn poll_graceful_close(conn: &mut Conn, scratch: &mut [u8], cx: &mut Context<'_>) -> Poll<()> {
+    match poll_flush(conn, cx) {
+        Poll::Pending => return Poll::Pending,
+        Poll::Ready(Err(_)) => return Poll::Ready(()),
+        Poll::Ready(Ok(())) => {}
+    }
+    if !conn.await_server {
+        return Poll::Ready(());
+    }
+    if !conn.half_closed {
+        conn.half_closed = true;
+        if conn.stream.get_ref().shutdown(Shutdown::Write).is_err() {
+            return Poll::Ready(());
+        }
+    }
+    loop {
+        match Pin::new(&mut &conn.stream).poll_read(cx, scratch) {
+            Poll::Ready(Ok(0)) => return Poll::Ready(()),
+            Poll::Ready(Ok(_)) => {}
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+            Poll::Ready(Err(_)) => return Poll::Ready(()),
+            Poll::Pending => return Poll::Pending,
+        }
+    }
+}
+
 fn poll_flush(conn: &mut Conn, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
     while !conn.wbuf.is_empty() {
         match Pin::new(&mut &conn.stream).poll_write(cx, &conn.wbuf) {

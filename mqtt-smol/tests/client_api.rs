@@ -636,3 +636,43 @@ fn wait_timeout_gives_up_without_cancelling_the_publish() {
         c.disconnect().await.unwrap();
     });
 }
+
+#[test]
+fn disconnect_returns_after_the_broker_closed_its_side() {
+    // [MQTT-3.14.4-1]: the client closes after DISCONNECT; it then waits
+    // (bounded) for the broker to close too. This raw broker accepts CONNECT,
+    // reads to the end of the client's stream and closes 300 ms later.
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let closed = Arc::new(AtomicBool::new(false));
+    let b = std::thread::spawn({
+        let closed = closed.clone();
+        move || {
+            let (mut s, _) = listener.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            let mut buf = [0u8; 256];
+            let n = s.read(&mut buf).unwrap();
+            assert!(n > 0 && buf[0] == 0x10, "expected CONNECT");
+            s.write_all(&[0x20, 0x02, 0x00, 0x00]).unwrap();
+            let mut rest = Vec::new();
+            s.read_to_end(&mut rest).unwrap(); // until the client's half-close
+            assert_eq!(rest, [0xE0, 0x00], "expected DISCONNECT, then the end");
+            std::thread::sleep(Duration::from_millis(300));
+            closed.store(true, Ordering::SeqCst);
+        }
+    });
+    run(async {
+        let c = Client::connect(&format!("mqtt://127.0.0.1:{port}"), Options::new())
+            .await
+            .unwrap();
+        c.disconnect().await.unwrap();
+    });
+    assert!(
+        closed.load(Ordering::SeqCst),
+        "disconnect returned before the broker closed the connection"
+    );
+    b.join().unwrap();
+}

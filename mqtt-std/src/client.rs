@@ -623,8 +623,11 @@ impl Client {
 
     /// Disconnects gracefully: lets in-flight publishes finish (at most
     /// [`DEFAULT_DISCONNECT_TIMEOUT`]), sends DISCONNECT, closes the
-    /// connection and waits for the client's threads to finish (all handler
-    /// calls have returned when this returns, unless called from a handler).
+    /// connection, waits for the broker to close its side (at most 5 s: the
+    /// broker is then done with the session, so a new connection with the same
+    /// client id cannot race the old one) and for the client's threads to
+    /// finish (all handler calls have returned when this returns, unless
+    /// called from a handler).
     pub fn disconnect(&self) -> Result<(), Error> {
         self.disconnect_timeout(DEFAULT_DISCONNECT_TIMEOUT)
     }

@@ -18,7 +18,7 @@ use mqtt_sansio::codec::{Properties, SubscribeFilter, SubscriptionOptions};
 use mqtt_transport::{Transport, TransportError, TransportOptions};
 use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -67,6 +67,8 @@ struct Conn {
     stream: Option<TcpStream>,
     writer: Option<Sender<Bytes>>,
     writer_thread: Option<JoinHandle<()>>,
+    /// Disconnects when the reader thread has ended.
+    reader_done: Option<Receiver<()>>,
     /// Bytes handed to the writer and not yet written (the writer counts down).
     unwritten: Arc<AtomicUsize>,
     transport: Transport,
@@ -84,6 +86,9 @@ struct Driver {
     conn: Option<Conn>,
     /// Threads of closed connections still flushing; joined on exit.
     closing: Vec<JoinHandle<()>>,
+    /// Gracefully closed connections whose broker may not have closed its
+    /// side yet: the reader's end signal and the socket; awaited on exit.
+    draining: Vec<(Receiver<()>, TcpStream)>,
     dispatch_tx: Sender<Vec<Item>>,
     /// Items of the current drain, sent to the dispatcher together.
     batch: Vec<Item>,
@@ -168,6 +173,7 @@ pub(crate) fn start(url: &str, options: Options) -> Result<Client, Error> {
         connect_timeout,
         conn: None,
         closing: Vec::new(),
+        draining: Vec::new(),
         dispatch_tx,
         batch: Vec::new(),
         wants_deliveries,
@@ -371,12 +377,13 @@ impl Driver {
             return Ok(());
         };
         let (wtx, wrx) = mpsc::channel();
-        io::spawn_reader(
+        let reader_done = io::spawn_reader(
             conn.generation,
             stream.try_clone()?,
             self.tx.clone(),
             self.flow.clone(),
         )?;
+        conn.reader_done = Some(reader_done);
         let w = io::spawn_writer(
             conn.generation,
             stream.try_clone()?,
@@ -414,13 +421,15 @@ impl Driver {
             Cause::Transport(e) => self.transport_error = Some(e),
             Cause::Eof => {}
         }
-        self.close_conn(false);
+        self.close_conn(false, false);
         g.core.handle_closed(now);
     }
 
     /// Drops the current connection: `graceful` flushes what was handed to the
     /// writer and half-closes; otherwise the socket is shut down at once.
-    fn close_conn(&mut self, graceful: bool) {
+    /// `await_server` (after our DISCONNECT, see [`TransportCommand::Close`])
+    /// also keeps the socket until the broker closes its side, awaited on exit.
+    fn close_conn(&mut self, graceful: bool, await_server: bool) {
         let Some(mut conn) = self.conn.take() else {
             return;
         };
@@ -432,8 +441,14 @@ impl Driver {
             let _ = s.set_write_timeout(Some(CLOSE_GRACE));
             if !graceful {
                 let _ = s.shutdown(Shutdown::Both);
+            } else if let (true, Some(done), Ok(s)) =
+                (await_server, conn.reader_done.take(), s.try_clone())
+            {
+                self.draining.push((done, s));
             }
         }
+        self.draining
+            .retain(|(done, _)| matches!(done.try_recv(), Err(TryRecvError::Empty)));
         // Dropping the sender lets the writer flush and half-close.
         conn.writer = None;
         if let Some(w) = conn.writer_thread.take() {
@@ -450,14 +465,14 @@ impl Driver {
                 progress = true;
                 match cmd {
                     TransportCommand::Open { server } => self.open(g, server, now),
-                    TransportCommand::Close => {
+                    TransportCommand::Close { await_server } => {
                         self.flush(g, now, usize::MAX);
                         if let Some(c) = self.conn.as_mut() {
                             // TLS close_notify / WebSocket close frame, then the socket.
                             let _ = c.transport.close();
                         }
                         self.flush(g, now, usize::MAX);
-                        self.close_conn(true);
+                        self.close_conn(true, await_server);
                     }
                     _ => {}
                 }
@@ -475,7 +490,7 @@ impl Driver {
 
     /// Starts connecting to server `index` on a connector thread.
     fn open(&mut self, g: &mut State, index: usize, now: Instant) {
-        self.close_conn(false);
+        self.close_conn(false, false);
         let generation = self.flow.new_generation();
         let Some(server) = self.servers.get(index) else {
             // The core only asks for indices below `server_count`.
@@ -495,6 +510,7 @@ impl Driver {
             stream: None,
             writer: None,
             writer_thread: None,
+            reader_done: None,
             unwritten: Arc::new(AtomicUsize::new(0)),
             transport,
             announced: false,
@@ -689,7 +705,7 @@ impl Driver {
     /// connection flushed (bounded by [`CLOSE_GRACE`]).
     fn finish(mut self) {
         self.inner.dispatch.unbound_sinks();
-        self.close_conn(true);
+        self.close_conn(true, false);
         self.flow.shutdown();
         {
             let mut g = self.inner.lock();
@@ -704,6 +720,17 @@ impl Driver {
         self.inner.changed.notify_all();
         for h in self.closing.drain(..) {
             let _ = h.join();
+        }
+        // The writers have sent DISCONNECT and half-closed: wait for the broker
+        // to close its side, so that when `disconnect` returns the broker is
+        // done with the connection (a reconnect with the same client id cannot
+        // race it). A broker that never closes is cut off at the deadline.
+        let deadline = Instant::now() + CLOSE_GRACE;
+        for (done, stream) in self.draining.drain(..) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if let Err(RecvTimeoutError::Timeout) = done.recv_timeout(left) {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
         }
         // Dropping `dispatch_tx` (with self) ends the dispatcher after it drained.
     }

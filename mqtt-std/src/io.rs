@@ -59,15 +59,22 @@ fn open(host: &str, port: u16, timeout: Duration) -> io::Result<TcpStream> {
 }
 
 /// Reads raw bytes from `stream` and forwards them to the driver, one chunk per turn.
+///
+/// The returned receiver disconnects when the reader thread ends (after the
+/// end of the stream, an error, or its connection being abandoned), so the
+/// driver can wait, bounded, for the broker to close a connection.
 pub(crate) fn spawn_reader(
     generation: u64,
     mut stream: TcpStream,
     tx: Sender<Input>,
     flow: Arc<Flow>,
-) -> io::Result<()> {
+) -> io::Result<Receiver<()>> {
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
     thread::Builder::new()
         .name("mqtt-std-read".into())
         .spawn(move || {
+            // Dropped when this thread ends, whichever way: that is the signal.
+            let _done = done_tx;
             let mut buf = vec![0u8; READ_CHUNK];
             loop {
                 if flow.reader_turn(generation) == ReaderTurn::Stop {
@@ -96,7 +103,7 @@ pub(crate) fn spawn_reader(
                 }
             }
         })
-        .map(drop)
+        .map(|_| done_rx)
 }
 
 /// Writes what the driver sends, in order, and counts the bytes down in

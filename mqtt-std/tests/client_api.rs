@@ -618,3 +618,59 @@ fn ipv6_loopback_url_connects() {
     client.disconnect().unwrap();
     server.join().unwrap();
 }
+
+#[test]
+fn disconnect_returns_after_the_broker_closed_its_side() {
+    // [MQTT-3.14.4-1]: the client closes after DISCONNECT; it then waits
+    // (bounded) for the broker to close too, so the broker is done with the
+    // session when `disconnect` returns. This broker takes 300 ms to close.
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let broker = FakeBroker::start();
+    let t = std::thread::spawn({
+        let url = broker.url.clone();
+        move || Client::connect(&url, Options::new())
+    });
+    let mut conn = broker.accept();
+    conn.accept_connect();
+    let client = t.join().unwrap().unwrap();
+    let closed = Arc::new(AtomicBool::new(false));
+    let b = std::thread::spawn({
+        let closed = closed.clone();
+        move || {
+            assert!(matches!(conn.read(), Packet::Disconnect(_)));
+            conn.expect_closed(); // the client's half-close
+            std::thread::sleep(Duration::from_millis(300));
+            closed.store(true, Ordering::SeqCst);
+            drop(conn);
+        }
+    });
+    client.disconnect().unwrap();
+    assert!(
+        closed.load(Ordering::SeqCst),
+        "disconnect returned before the broker closed the connection"
+    );
+    b.join().unwrap();
+}
+
+#[test]
+fn disconnect_from_a_broker_that_never_closes_is_bounded() {
+    let broker = FakeBroker::start();
+    let t = std::thread::spawn({
+        let url = broker.url.clone();
+        move || Client::connect(&url, Options::new())
+    });
+    let mut conn = broker.accept();
+    conn.accept_connect();
+    let client = t.join().unwrap().unwrap();
+    let started = std::time::Instant::now();
+    client.disconnect().unwrap();
+    // Within the 5 s close grace (and some slack for a loaded machine).
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(matches!(conn.read(), Packet::Disconnect(_)));
+    conn.expect_closed();
+}

@@ -321,7 +321,9 @@ impl<I: Instant> Client<I> {
             {
                 // Fall back to 3.1 on the same server, at once.
                 self.protocol = ProtocolVersion::V3_1;
-                self.transport.push_back(TransportCommand::Close);
+                self.transport.push_back(TransportCommand::Close {
+                    await_server: false,
+                });
                 self.teardown();
                 self.open(now);
                 return;
@@ -536,7 +538,9 @@ impl<I: Instant> Client<I> {
             }
         }
         if close {
-            self.transport.push_back(TransportCommand::Close);
+            self.transport.push_back(TransportCommand::Close {
+                await_server: false,
+            });
         }
         self.teardown();
         let retry = match &cause {
@@ -641,10 +645,13 @@ impl<I: Instant> Client<I> {
                         }),
                     );
                 }
-                self.transport.push_back(TransportCommand::Close);
+                self.transport
+                    .push_back(TransportCommand::Close { await_server: true });
             }
             State::Connecting | State::Opening => {
-                self.transport.push_back(TransportCommand::Close);
+                self.transport.push_back(TransportCommand::Close {
+                    await_server: false,
+                });
             }
             State::Idle | State::WaitingToReconnect => {}
         }

@@ -130,7 +130,17 @@ pub enum TransportCommand {
     /// not call `handle_closed` for it. If it is still being opened (the
     /// connect timeout fired first), abandon that attempt: never report
     /// `handle_connected` for it.
-    Close,
+    Close {
+        /// The close follows the client's DISCONNECT on a live connection:
+        /// after flushing, half-close and wait (bounded) for the server to
+        /// close its side, so that it has acted on the DISCONNECT (discarded
+        /// the will, stored the session) before the application is told the
+        /// client is closed, and a new connection with the same client
+        /// identifier cannot race the old one. `false`: the connection is
+        /// broken or abandoned (protocol error, timeout, fall-back), close it
+        /// at once after the flush.
+        await_server: bool,
+    },
 }
 
 /// Something that happened, for the application. Returned by

@@ -444,7 +444,7 @@ impl Harness {
                         assert!(server < self.client.config().server_count);
                         self.transport = Transport::Opening;
                     }
-                    TransportCommand::Close => self.transport = Transport::None,
+                    TransportCommand::Close { .. } => self.transport = Transport::None,
                 }
             }
             if !progressed {

@@ -600,7 +600,7 @@ impl Pair {
                         self.opened_at.push(self.now);
                         self.pending_open = Some(server);
                     }
-                    TransportCommand::Close => {
+                    TransportCommand::Close { .. } => {
                         self.open = false;
                         self.broker.accept();
                     }
