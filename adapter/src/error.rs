@@ -2,7 +2,7 @@
 
 use mqtt_sansio::client::{
     AckError, ConfigError, ConnectionError, DisconnectError, PublishError, PublishFailure,
-    RestoreError, SnapshotError, SubscribeError,
+    ReauthError, RestoreError, SnapshotError, SubscribeError,
 };
 use mqtt_sansio::codec::{Properties, ReasonCode};
 use mqtt_transport::{TransportError, UrlError};
@@ -78,6 +78,10 @@ pub enum Error {
     /// allow (MQTT 5 options on 3.x, ...), or the client was already
     /// disconnected (see [`DisconnectError`]).
     Disconnect(DisconnectError),
+    /// `Client::reauthenticate` was refused: no authenticator configured or
+    /// not MQTT 5, not connected, an exchange already running, or the
+    /// authenticator refused to start (see [`ReauthError`]).
+    Reauth(ReauthError),
     /// The session given to [`Options::restore_session`](crate::Options::restore_session)
     /// cannot be used (not a snapshot, another version, another client id, ...).
     Restore(RestoreError),
@@ -124,6 +128,7 @@ impl fmt::Display for Error {
             Error::Subscribe(e) => write!(f, "subscribe refused: {e}"),
             Error::Ack(e) => write!(f, "ack refused: {e}"),
             Error::Disconnect(e) => write!(f, "disconnect options refused: {e}"),
+            Error::Reauth(e) => write!(f, "re-authentication refused: {e}"),
             Error::Restore(e) => write!(f, "cannot restore the session: {e}"),
             Error::Snapshot(e) => write!(f, "cannot save the session: {e}"),
             Error::Connection(c) => fmt::Display::fmt(c, f),
@@ -144,6 +149,7 @@ impl std::error::Error for Error {
             Error::Subscribe(e) => Some(e),
             Error::Ack(e) => Some(e),
             Error::Disconnect(e) => Some(e),
+            Error::Reauth(e) => Some(e),
             Error::Restore(e) => Some(e),
             Error::Snapshot(e) => Some(e),
             Error::InvalidUrl { error, .. } => Some(error),
@@ -184,6 +190,12 @@ impl From<SubscribeError> for Error {
 impl From<AckError> for Error {
     fn from(e: AckError) -> Self {
         Error::Ack(e)
+    }
+}
+
+impl From<ReauthError> for Error {
+    fn from(e: ReauthError) -> Self {
+        Error::Reauth(e)
     }
 }
 

@@ -676,3 +676,16 @@ fn disconnect_returns_after_the_broker_closed_its_side() {
     );
     b.join().unwrap();
 }
+
+#[test]
+fn reauthenticate_without_an_authenticator_is_refused_at_once() {
+    run(async {
+        let broker = support::brokers().remove(0);
+        let c = connect(&broker, Options::new()).await;
+        assert!(matches!(
+            c.reauthenticate(),
+            Err(Error::Reauth(mqtt_smol::ReauthError::NoAuthenticator))
+        ));
+        c.disconnect().await.unwrap();
+    });
+}

@@ -600,6 +600,21 @@ impl Client {
         self.inner.lock().core.pending_publishes()
     }
 
+    /// Starts an MQTT 5 re-authentication (AUTH with reason Re-authenticate)
+    /// with the [`Authenticator`](crate::Authenticator) set in the options
+    /// (`Options::configure(|c| c.authenticator = ...)`); the exchange then
+    /// runs in the background. Returns once the AUTH is queued. A broker or
+    /// authenticator that refuses it ends the connection, reported like any
+    /// other loss with [`ConnectionError::Auth`](crate::ConnectionError::Auth).
+    ///
+    /// Refused at once with [`Error::Reauth`] without an authenticator or
+    /// MQTT 5, while not connected, or while an exchange is running.
+    pub fn reauthenticate(&self) -> Result<(), Error> {
+        self.inner.lock().core.reauthenticate(Instant::now())?;
+        self.inner.wake();
+        Ok(())
+    }
+
     /// Connects again after the connection was lost with no automatic
     /// reconnect (Machine Head's manual recovery). Subscriptions and handlers
     /// are kept; with a persistent session the broker resends what is pending.

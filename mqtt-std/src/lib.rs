@@ -120,8 +120,8 @@ pub use mqtt_adapter::{
 /// Payload buffers: received payloads are [`bytes::Bytes`].
 pub use bytes::Bytes;
 pub use mqtt_sansio::client::{
-    AckToken, Config, ConnectionError, DisconnectOptions, ProtocolViolation, PublishFailure,
-    PublishId, ReconnectPolicy,
+    AckToken, AuthFailure, Authenticator, Config, ConnectionError, DisconnectOptions,
+    ProtocolViolation, PublishFailure, PublishId, ReauthError, ReconnectPolicy,
 };
 pub use mqtt_sansio::codec::{
     ByteStr, Properties, ReasonCode, RetainHandling, SubscribeFilter, SubscriptionOptions, Will,

@@ -674,3 +674,95 @@ fn disconnect_from_a_broker_that_never_closes_is_bounded() {
     assert!(matches!(conn.read(), Packet::Disconnect(_)));
     conn.expect_closed();
 }
+
+/// Sends a fixed token for every step of an MQTT 5 enhanced authentication.
+struct Token;
+impl mqtt_std::Authenticator for Token {
+    fn method(&self) -> mqtt_std::ByteStr {
+        mqtt_std::ByteStr::from_static("tok")
+    }
+    fn start(&mut self) -> Result<Option<mqtt_std::Bytes>, mqtt_std::AuthFailure> {
+        Ok(Some(mqtt_std::Bytes::from_static(b"secret")))
+    }
+    fn challenge(
+        &mut self,
+        _data: Option<&mqtt_std::Bytes>,
+    ) -> Result<Option<mqtt_std::Bytes>, mqtt_std::AuthFailure> {
+        Ok(Some(mqtt_std::Bytes::from_static(b"secret")))
+    }
+}
+
+#[test]
+fn reauthenticate_sends_auth_and_the_connection_continues_after_success() {
+    // §4.12.1: re-authentication is an AUTH with reason 0x19, answered by an
+    // AUTH with reason Success; the connection stays up throughout.
+    let broker = FakeBroker::start();
+    let t = std::thread::spawn({
+        let url = broker.url.clone();
+        move || {
+            Client::connect(
+                &url,
+                Options::new()
+                    .protocol(mqtt_std::ProtocolVersion::V5)
+                    .configure(|c| c.authenticator = Some(Box::new(Token))),
+            )
+        }
+    });
+    let mut conn = broker.accept();
+    match conn.read() {
+        Packet::Connect(c) => {
+            assert_eq!(c.properties.authentication_method.as_deref(), Some("tok"));
+            conn.set_version(c.protocol);
+        }
+        p => panic!("expected CONNECT, got {p:?}"),
+    }
+    // CONNACK, success, Authentication Method "tok".
+    conn.write(&[0x20, 0x09, 0, 0, 6, 0x15, 0, 3, b't', b'o', b'k']);
+    let client = t.join().unwrap().unwrap();
+    client.reauthenticate().unwrap();
+    match conn.read() {
+        Packet::Auth(a) => {
+            assert_eq!(a.reason, ReasonCode::ReAuthenticate);
+            assert_eq!(
+                a.properties.authentication_data.as_deref().unwrap(),
+                b"secret"
+            );
+        }
+        p => panic!("expected AUTH, got {p:?}"),
+    }
+    // A second one is refused while this exchange runs.
+    assert!(matches!(
+        client.reauthenticate(),
+        Err(Error::Reauth(mqtt_std::ReauthError::InProgress))
+    ));
+    // AUTH, success, Authentication Method "tok".
+    conn.write(&[0xF0, 0x08, 0, 6, 0x15, 0, 3, b't', b'o', b'k']);
+    // Once the success is taken in, a new exchange may start.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        match client.reauthenticate() {
+            Ok(()) => break,
+            Err(Error::Reauth(mqtt_std::ReauthError::InProgress)) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "AUTH success not taken"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            r => panic!("{r:?}"),
+        }
+    }
+    assert!(matches!(conn.read(), Packet::Auth(_)));
+    assert!(client.is_connected());
+}
+
+#[test]
+fn reauthenticate_without_an_authenticator_is_refused_at_once() {
+    let broker = support::brokers().remove(0);
+    let client = connect(&broker, Options::new());
+    assert!(matches!(
+        client.reauthenticate(),
+        Err(Error::Reauth(mqtt_std::ReauthError::NoAuthenticator))
+    ));
+    client.disconnect().unwrap();
+}

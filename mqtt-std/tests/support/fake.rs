@@ -77,6 +77,11 @@ impl FakeConn {
         self.write(&[0x20, 0x02, 0x00, 0x00]);
     }
 
+    /// Decodes what follows as `version` (after a CONNECT read by hand).
+    pub fn set_version(&mut self, version: ProtocolVersion) {
+        self.version = version;
+    }
+
     /// Writes raw bytes.
     pub fn write(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).unwrap();
