@@ -100,7 +100,24 @@ impl Options {
     }
 
     /// Takes the options apart (what an adapter does when it starts a client).
-    pub fn into_parts(self) -> Parts {
+    ///
+    /// The WebSocket message and frame limits are lowered to the largest
+    /// MQTT packet the client accepts (`Config::max_incoming_packet_size`),
+    /// so a server cannot make the client buffer more than that.
+    ///
+    /// ```
+    /// use mqtt_adapter::Options;
+    /// let parts = Options::new()
+    ///     .configure(|c| c.max_incoming_packet_size = 4096)
+    ///     .into_parts();
+    /// assert_eq!(parts.transport.ws.max_message_size, 4096);
+    /// assert_eq!(parts.transport.ws.max_frame_size, 4096);
+    /// ```
+    pub fn into_parts(mut self) -> Parts {
+        let max = usize::try_from(self.parts.config.max_incoming_packet_size).unwrap_or(usize::MAX);
+        let ws = &mut self.parts.transport.ws;
+        ws.max_message_size = ws.max_message_size.min(max);
+        ws.max_frame_size = ws.max_frame_size.min(max);
         self.parts
     }
 

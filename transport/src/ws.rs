@@ -28,9 +28,12 @@ pub struct WsOptions {
     /// The subprotocol requested in `Sec-WebSocket-Protocol` (`mqtt`, as MQTT 3.1.1 and 5.0
     /// require `[MQTT-6.0.0-3]`); the server must agree to it.
     pub subprotocol: String,
-    /// Largest message accepted from the server (default 64 MiB).
+    /// Largest message accepted from the server (default 64 MiB; the
+    /// `mqtt-std` / `mqtt-smol` clients lower it to their largest accepted
+    /// MQTT packet, `Config::max_incoming_packet_size`).
     pub max_message_size: usize,
-    /// Largest frame accepted from the server (default 16 MiB).
+    /// Largest frame accepted from the server (default 16 MiB; lowered like
+    /// `max_message_size`).
     pub max_frame_size: usize,
     /// Extra HTTP headers for the handshake request (for example authentication).
     pub headers: Vec<(String, String)>,
