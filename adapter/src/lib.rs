@@ -33,6 +33,7 @@
 mod answers;
 pub mod dispatch;
 mod error;
+pub mod event;
 mod link;
 mod message;
 mod options;

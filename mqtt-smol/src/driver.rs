@@ -8,7 +8,7 @@
 
 use crate::client::{Inner, Link, PubResult, State};
 use crate::flow::Flow;
-use crate::{Client, ConnectInfo, ConnectionLost, Delivery, Error, Options, PublishAck, SubAck};
+use crate::{Client, Delivery, Error, Options};
 use async_channel::{Receiver, Sender};
 use async_io::{Async, Timer};
 use bytes::{Buf, BytesMut};
@@ -16,6 +16,7 @@ use event_listener::EventListener;
 use futures_core::Stream;
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use mqtt_adapter::dispatch::{Dispatch, Item};
+use mqtt_adapter::event::{translate, Routed};
 use mqtt_adapter::Server;
 use mqtt_sansio::client::{Client as Core, Event, TransportCommand};
 use mqtt_sansio::codec::{Properties, SubscribeFilter, SubscriptionOptions};
@@ -571,97 +572,44 @@ impl Driver {
 
     /// Routes one core event to waiters, the dispatcher and the callbacks.
     fn route(&mut self, g: &mut State, ev: Event) {
-        match ev {
-            Event::Connected {
-                session_present,
-                reconnect,
-                server,
-                protocol,
-                properties,
-            } => {
+        let routed = translate(
+            ev,
+            &self.servers,
+            g.core.subscriptions(),
+            &mut self.io_error,
+            &mut self.transport_error,
+        );
+        match routed {
+            Routed::Connected(info) => {
                 g.link = Link::Connected;
                 g.ever_connected = true;
-                let info = ConnectInfo {
-                    reconnect,
-                    session_present,
-                    server: self
-                        .servers
-                        .get(server)
-                        .map(|s| s.url().to_owned())
-                        .unwrap_or_default(),
-                    protocol,
-                    properties,
-                };
                 self.send_item(Item::Connected(info));
             }
-            Event::ConnectionLost {
-                cause,
-                will_reconnect,
-            } => {
+            Routed::Lost(lost) => {
                 // The transport is already gone or asked to close; a fail-over
                 // attempt the core started meanwhile (`Open`) must survive.
-                let lost = ConnectionLost {
-                    cause,
-                    io: self.io_error.take(),
-                    transport: self.transport_error.take(),
-                    will_reconnect,
-                };
                 if g.ever_connected {
                     self.send_item(Item::ConnectionLost(lost.clone()));
                 } else {
                     g.failed_attempts += 1;
                 }
-                if !will_reconnect {
-                    g.fail_waiters(&Error::Connection(Box::new(lost.clone())));
+                if let Some(e) = Link::Down(lost.clone()).terminal() {
+                    g.fail_waiters(&e);
                 }
                 g.link = Link::Down(lost);
             }
-            Event::Message { publish, ack } => {
-                let item = Item::message(g.core.subscriptions(), publish, ack);
-                self.send_item(item);
-            }
-            Event::PublishComplete {
-                id,
-                reason,
-                properties,
-                ..
-            } => {
-                let result = if reason.is_error() {
-                    Err(Error::Rejected {
-                        reason,
-                        properties: Box::new(properties),
-                    })
-                } else {
-                    Ok(PublishAck { reason, properties })
-                };
-                self.complete(g, id, result);
-            }
-            Event::PublishFailed { id, error } => {
-                self.complete(g, id, Err(Error::PublishFailed(error)));
-            }
-            Event::SubscribeComplete {
-                id,
-                codes,
-                properties,
-                ..
-            }
-            | Event::UnsubscribeComplete {
-                id,
-                codes,
-                properties,
-                ..
-            } => {
+            Routed::Message(item) => self.send_item(item),
+            Routed::Publish(id, result) => self.complete(g, id, result),
+            Routed::Request(id, ack) => {
                 if let Some(tx) = g.requests.remove(&id) {
-                    let _ = tx.try_send(Ok(SubAck { codes, properties }));
+                    let _ = tx.try_send(Ok(ack));
                 }
             }
-            Event::Closed => {
+            Routed::Closed => {
                 g.link = Link::Closed;
                 g.fail_waiters(&Error::Closed);
             }
-            // Session loss is reported per publish (resent, or PublishFailed);
-            // re-authentication needs no routing.
-            _ => {}
+            Routed::Nothing => {}
         }
     }
 

@@ -9,9 +9,10 @@
 use crate::client::{Inner, Link, PubResult, ReqResult, State};
 use crate::flow::Flow;
 use crate::io;
-use crate::{Client, ConnectInfo, ConnectionLost, Delivery, Error, Options, PublishAck};
+use crate::{Client, Delivery, Error, Options};
 use bytes::{Bytes, BytesMut};
 use mqtt_adapter::dispatch::{Dispatch, Item};
+use mqtt_adapter::event::{translate, Routed};
 use mqtt_adapter::Server;
 use mqtt_sansio::client::{Client as Core, Event, TransportCommand};
 use mqtt_sansio::codec::{Properties, SubscribeFilter, SubscriptionOptions};
@@ -577,43 +578,24 @@ impl Driver {
 
     /// Routes one core event to waiters, the dispatcher and the callbacks.
     fn route(&mut self, g: &mut State, ev: Event) {
-        match ev {
-            Event::Connected {
-                session_present,
-                reconnect,
-                server,
-                protocol,
-                properties,
-            } => {
+        let routed = translate(
+            ev,
+            &self.servers,
+            g.core.subscriptions(),
+            &mut self.io_error,
+            &mut self.transport_error,
+        );
+        match routed {
+            Routed::Connected(info) => {
                 g.link = Link::Connected;
                 g.ever_connected = true;
-                let info = ConnectInfo {
-                    reconnect,
-                    session_present,
-                    server: self
-                        .servers
-                        .get(server)
-                        .map(|s| s.url().to_owned())
-                        .unwrap_or_default(),
-                    protocol,
-                    properties,
-                };
                 self.dispatch(Item::Connected(info));
             }
-            Event::ConnectionLost {
-                cause,
-                will_reconnect,
-            } => {
+            Routed::Lost(lost) => {
                 // The transport is already closed: by the adapter (which told
                 // the core) or at the core's request (`TransportCommand::Close`,
                 // drained before this event). A reconnect may already be opening
-                // a new one, which must stay.
-                let lost = ConnectionLost {
-                    cause,
-                    io: self.io_error.take(),
-                    transport: self.transport_error.take(),
-                    will_reconnect,
-                };
+                // a new one, which must stay. Waiters see the link go terminal.
                 if g.ever_connected {
                     self.dispatch(Item::ConnectionLost(lost.clone()));
                 } else {
@@ -621,50 +603,18 @@ impl Driver {
                 }
                 g.link = Link::Down(lost);
             }
-            Event::Message { publish, ack } => {
-                let item = Item::message(g.core.subscriptions(), publish, ack);
-                self.dispatch(item);
-            }
-            Event::PublishComplete {
-                id,
-                packet_id,
-                reason,
-                properties,
-            } => {
-                let _ = packet_id;
-                let r: PubResult = if reason.is_error() {
-                    Err(Error::Rejected {
-                        reason,
-                        properties: Box::new(properties),
-                    })
-                } else {
-                    Ok(PublishAck { reason, properties })
-                };
-                self.complete(g, id, r);
-            }
-            Event::PublishFailed { id, error } => {
-                self.complete(g, id, Err(Error::PublishFailed(error)));
-            }
-            Event::SubscribeComplete {
-                id,
-                codes,
-                properties,
-                ..
-            }
-            | Event::UnsubscribeComplete {
-                id,
-                codes,
-                properties,
-                ..
-            } => {
+            Routed::Message(item) => self.dispatch(item),
+            Routed::Publish(id, r) => self.complete(g, id, r),
+            Routed::Request(id, ack) => {
                 if let Some(slot) = g.requests.get_mut(&id) {
-                    *slot = Some(ReqResult { codes, properties });
+                    *slot = Some(ReqResult {
+                        codes: ack.codes,
+                        properties: ack.properties,
+                    });
                 }
             }
-            Event::Closed => {
-                g.link = Link::Closed;
-            }
-            _ => {}
+            Routed::Closed => g.link = Link::Closed,
+            Routed::Nothing => {}
         }
     }
 
