@@ -11,8 +11,20 @@ use mqtt_std::{
 };
 use std::sync::mpsc;
 use std::time::Duration;
-use support::fake::FakeBroker;
+use support::fake::{FakeBroker, FakeConn};
 use support::{channel, connect, expect_exactly, forward, prefix, WAIT};
+
+/// A client connected to a scripted broker that accepted its CONNECT.
+fn fake_connected(options: Options) -> (FakeBroker, FakeConn, Client) {
+    let broker = FakeBroker::start();
+    let t = std::thread::spawn({
+        let url = broker.url.clone();
+        move || Client::connect(&url, options)
+    });
+    let mut conn = broker.accept();
+    conn.accept_connect();
+    (broker, conn, t.join().unwrap().unwrap())
+}
 
 /// Reads packets until a PUBLISH; returns its packet id.
 fn next_publish_id(conn: &mut support::fake::FakeConn) -> u16 {
@@ -25,14 +37,7 @@ fn next_publish_id(conn: &mut support::fake::FakeConn) -> u16 {
 
 #[test]
 fn try_publish_fails_at_once_with_queue_full_when_window_and_queue_are_full() {
-    let broker = FakeBroker::start();
-    let t = std::thread::spawn({
-        let url = broker.url.clone();
-        move || Client::connect(&url, Options::new().max_inflight(1).max_queued(1))
-    });
-    let mut conn = broker.accept();
-    conn.accept_connect();
-    let client = t.join().unwrap().unwrap();
+    let (_broker, mut conn, client) = fake_connected(Options::new().max_inflight(1).max_queued(1));
     let first = client.try_publish("a", "1").unwrap(); // in flight (no PUBACK comes)
     let second = client.try_publish("a", "2").unwrap(); // queued
     let third = client.try_publish("a", "3");
@@ -50,14 +55,7 @@ fn try_publish_fails_at_once_with_queue_full_when_window_and_queue_are_full() {
 
 #[test]
 fn publish_waits_for_room_and_proceeds_after_an_ack() {
-    let broker = FakeBroker::start();
-    let t = std::thread::spawn({
-        let url = broker.url.clone();
-        move || Client::connect(&url, Options::new().max_inflight(1).max_queued(1))
-    });
-    let mut conn = broker.accept();
-    conn.accept_connect();
-    let client = t.join().unwrap().unwrap();
+    let (_broker, mut conn, client) = fake_connected(Options::new().max_inflight(1).max_queued(1));
     let _first = client.publish("a", "1").unwrap();
     let _second = client.publish("a", "2").unwrap();
     let (done_tx, done_rx) = mpsc::channel();
@@ -174,14 +172,7 @@ fn fail_over_uses_the_next_server_when_the_first_is_down() {
 
 #[test]
 fn qos2_publish_answered_with_puback_is_reported_as_the_brokers_protocol_violation() {
-    let broker = FakeBroker::start();
-    let t = std::thread::spawn({
-        let url = broker.url.clone();
-        move || Client::connect(&url, Options::new())
-    });
-    let mut conn = broker.accept();
-    conn.accept_connect();
-    let client = t.join().unwrap().unwrap();
+    let (_broker, mut conn, client) = fake_connected(Options::new());
     let handle = client
         .publish_with(Publish::new("a", "x").qos(QoS::ExactlyOnce))
         .unwrap();
@@ -534,14 +525,7 @@ fn a_broker_refusing_3_1_1_gets_a_3_1_connect_next() {
 
 #[test]
 fn dropping_the_last_handle_sends_disconnect_and_closes() {
-    let broker = FakeBroker::start();
-    let t = std::thread::spawn({
-        let url = broker.url.clone();
-        move || Client::connect(&url, Options::new())
-    });
-    let mut conn = broker.accept();
-    conn.accept_connect();
-    let client = t.join().unwrap().unwrap();
+    let (_broker, mut conn, client) = fake_connected(Options::new());
     let clone = client.clone();
     drop(client);
     drop(clone);
@@ -554,14 +538,7 @@ fn dropping_the_last_handle_sends_disconnect_and_closes() {
 
 #[test]
 fn abort_closes_without_disconnect() {
-    let broker = FakeBroker::start();
-    let t = std::thread::spawn({
-        let url = broker.url.clone();
-        move || Client::connect(&url, Options::new())
-    });
-    let mut conn = broker.accept();
-    conn.accept_connect();
-    let client = t.join().unwrap().unwrap();
+    let (_broker, mut conn, client) = fake_connected(Options::new());
     client.abort();
     // End of stream with no DISCONNECT before it.
     let mut rest = Vec::new();
@@ -626,14 +603,7 @@ fn disconnect_returns_after_the_broker_closed_its_side() {
     // session when `disconnect` returns. This broker takes 300 ms to close.
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
-    let broker = FakeBroker::start();
-    let t = std::thread::spawn({
-        let url = broker.url.clone();
-        move || Client::connect(&url, Options::new())
-    });
-    let mut conn = broker.accept();
-    conn.accept_connect();
-    let client = t.join().unwrap().unwrap();
+    let (_broker, mut conn, client) = fake_connected(Options::new());
     let closed = Arc::new(AtomicBool::new(false));
     let b = std::thread::spawn({
         let closed = closed.clone();
@@ -655,14 +625,7 @@ fn disconnect_returns_after_the_broker_closed_its_side() {
 
 #[test]
 fn disconnect_from_a_broker_that_never_closes_is_bounded() {
-    let broker = FakeBroker::start();
-    let t = std::thread::spawn({
-        let url = broker.url.clone();
-        move || Client::connect(&url, Options::new())
-    });
-    let mut conn = broker.accept();
-    conn.accept_connect();
-    let client = t.join().unwrap().unwrap();
+    let (_broker, mut conn, client) = fake_connected(Options::new());
     let started = std::time::Instant::now();
     client.disconnect().unwrap();
     // Within the 5 s close grace (and some slack for a loaded machine).
