@@ -18,6 +18,7 @@ use super::{
 use crate::topic::{shared_subscription, validate_topic_filter, validate_topic_name};
 use bytes::{BufMut, BytesMut};
 
+mod cursor;
 mod publish;
 
 use publish::{encode_publish, plan_publish, write_publish, TopicCheck};

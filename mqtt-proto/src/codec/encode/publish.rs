@@ -2,7 +2,8 @@
 //! without the general dispatch, and (for the client, whose `publish`
 //! command has validated the topic name) without scanning the topic again.
 
-use super::{block, check_size, no_props, put_vbi, PropCtx};
+use super::cursor::write_reserved;
+use super::{block, check_size, no_props, put_vbi, vbi_len, PropCtx};
 use crate::codec::props_wire::{properties_len, write_properties};
 use crate::codec::{EncodeError, PacketType, Properties, ProtocolVersion, Publish, QoS};
 use crate::topic::{check_topic_name, TopicError, MAX_TOPIC_LEN};
@@ -75,7 +76,6 @@ pub(super) fn encode_publish(
 ) -> Result<usize, EncodeError> {
     let (remaining, props) = plan_publish(p, v5, check)?;
     let total = check_size(remaining, max_packet_size)?;
-    out.reserve(total);
     write_publish(p, v5, remaining, props, out);
     Ok(total)
 }
@@ -163,28 +163,46 @@ pub(super) fn write_publish(
     let topic = p.topic.as_bytes();
     // The topic length was checked to fit in 16 bits while planning.
     let topic_len = topic.len() as u16;
-    if remaining < 0x80 {
-        // The usual small packet: the fixed header and the topic length
-        // prefix in one four-byte write.
-        out.put_u32(u32::from(first) << 24 | (remaining as u32) << 16 | u32::from(topic_len));
-    } else {
+    let total = 1 + vbi_len(remaining) + remaining;
+    if props > 0 {
+        // Properties: the general writer, into one reservation.
+        out.reserve(total);
         out.put_u8(first);
         put_vbi(out, remaining);
         out.put_u16(topic_len);
-    }
-    out.extend_from_slice(topic);
-    if let Some(id) = p.packet_id {
-        out.put_u16(id.get());
-    }
-    if v5 {
-        if props == 0 {
-            // An empty property block: its length, zero.
-            out.put_u8(0);
-        } else {
-            write_properties(out, &p.properties, props);
+        out.extend_from_slice(topic);
+        if let Some(id) = p.packet_id {
+            out.put_u16(id.get());
         }
+        write_properties(out, &p.properties, props);
+        out.extend_from_slice(&p.payload);
+        return;
     }
-    out.extend_from_slice(&p.payload);
+    write_reserved(
+        out,
+        total,
+        #[inline(always)]
+        |w| {
+            if remaining < 0x80 {
+                // The usual small packet: fixed header and topic length in one store.
+                let [hi, lo] = topic_len.to_be_bytes();
+                w.array([first, remaining as u8, hi, lo]);
+            } else {
+                w.u8(first);
+                w.vbi(remaining);
+                w.u16(topic_len);
+            }
+            w.slice(topic);
+            if let Some(id) = p.packet_id {
+                w.u16(id.get());
+            }
+            if v5 {
+                // An empty property block: its length, zero.
+                w.u8(0);
+            }
+            w.slice(&p.payload);
+        },
+    );
 }
 
 #[cfg(test)]
