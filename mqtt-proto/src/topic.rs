@@ -139,6 +139,14 @@ fn has_forbidden_name_byte(b: &[u8]) -> bool {
 /// assert_eq!(validate_topic_filter("$share//x"), Err(TopicError::SharedSubscriptionEmptyGroup));
 /// ```
 pub fn validate_topic_filter(filter: &str) -> Result<(), TopicError> {
+    check_topic_filter(filter)
+}
+
+/// [`validate_topic_filter`], always inlined: the encoder runs it on every
+/// filter of every SUBSCRIBE and UNSUBSCRIBE, where the call and its frame
+/// cost about as much as the quick check itself.
+#[inline(always)]
+pub(crate) fn check_topic_filter(filter: &str) -> Result<(), TopicError> {
     check_common(filter)?;
     if plainly_valid_filter(filter.as_bytes()) {
         return Ok(());
@@ -147,6 +155,7 @@ pub fn validate_topic_filter(filter: &str) -> Result<(), TopicError> {
 }
 
 /// The filter rules of [`validate_topic_filter`] after the common checks, byte by byte.
+#[inline(never)]
 fn check_filter_exact(filter: &str) -> Result<(), TopicError> {
     let inner = match filter.strip_prefix(SHARED_PREFIX) {
         None => filter,
@@ -178,7 +187,7 @@ fn check_filter_exact(filter: &str) -> Result<(), TopicError> {
 /// U+0000, not a shared subscription, and every wildcard found (eight bytes
 /// at a time) occupying a whole level, `#` only the last. `false` means
 /// "apply the exact rules", which also pick the error to report.
-#[inline]
+#[inline(always)]
 pub(crate) fn plainly_valid_filter(b: &[u8]) -> bool {
     use crate::codec::scan::{ascii_wildcards, text_mark, word_at};
     let n = b.len();

@@ -15,12 +15,14 @@ use super::{
     ConnAck, Connect, EncodeError, Packet, PacketType, Properties, ProtocolVersion, PubResponse,
     ReasonCode, RetainHandling, SubAck, Subscribe, UnsubAck, Unsubscribe,
 };
-use crate::topic::{shared_subscription, validate_topic_filter, validate_topic_name};
+use crate::topic::{check_topic_filter, shared_subscription, validate_topic_name};
 use bytes::{BufMut, BytesMut};
 
 mod cursor;
+mod plain;
 mod publish;
 
+use plain::write_plain;
 use publish::{encode_publish, plan_publish, write_publish, TopicCheck};
 pub(crate) use publish::{encode_validated_publish, validated_publish_len};
 
@@ -108,6 +110,10 @@ fn encode_other(
         });
     }
     let total = plan.total();
+    let (r, p, w) = (plan.remaining, plan.props, plan.will_props);
+    if write_plain(packet, version, r, total, p, w, out) {
+        return Ok(total);
+    }
     out.reserve(total);
     let start = out.len();
     write(packet, version, &plan, out);
@@ -382,7 +388,7 @@ fn plan_subscribe(s: &Subscribe, v5: bool) -> Result<(usize, usize), EncodeError
     }
     let (mut r, props) = id_and_props(&s.properties, PropCtx::Subscribe, v5)?;
     for f in &s.filters {
-        validate_topic_filter(&f.filter).map_err(EncodeError::InvalidTopicFilter)?;
+        check_topic_filter(&f.filter).map_err(EncodeError::InvalidTopicFilter)?;
         let o = &f.options;
         if v5 {
             if o.no_local && shared_subscription(&f.filter).is_some() {
@@ -394,7 +400,7 @@ fn plan_subscribe(s: &Subscribe, v5: bool) -> Result<(usize, usize), EncodeError
         {
             return Err(EncodeError::SubscriptionOptionsNotSupported);
         }
-        // validate_topic_filter checked its length and U+0000.
+        // check_topic_filter checked its length and U+0000.
         r = r.saturating_add(2 + f.filter.len() + 1);
     }
     Ok((r, props))
@@ -424,8 +430,8 @@ fn plan_unsubscribe(u: &Unsubscribe, v5: bool) -> Result<(usize, usize), EncodeE
     }
     let (mut r, props) = id_and_props(&u.properties, PropCtx::Unsubscribe, v5)?;
     for f in &u.filters {
-        validate_topic_filter(f).map_err(EncodeError::InvalidTopicFilter)?;
-        // validate_topic_filter checked its length and U+0000.
+        check_topic_filter(f).map_err(EncodeError::InvalidTopicFilter)?;
+        // check_topic_filter checked its length and U+0000.
         r = r.saturating_add(2 + f.len());
     }
     Ok((r, props))
