@@ -81,6 +81,13 @@ pub(crate) fn any_byte(b: &[u8], bad: impl Fn(u8) -> bool, mark: impl Fn(u64) ->
     let Ok(last) = <&[u8; 16]>::try_from(&b[n - 16..]) else {
         return true;
     };
+    let Ok(first) = <&[u8; 16]>::try_from(&b[..16]) else {
+        return true;
+    };
+    if n <= 32 {
+        // The usual topic: the first and the last sixteen bytes cover it.
+        return pair(first, last);
+    }
     let mut hit = false;
     let mut at = 0;
     // Pairs of whole blocks before the last one...
