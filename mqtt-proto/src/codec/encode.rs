@@ -3,7 +3,14 @@
 //! Every rule is checked, and every length computed, before the first byte is
 //! written: on error `out` is untouched. The Remaining Length is computed once
 //! (by [`encoded_len`]'s machinery) and the payload is appended with a single
-//! copy.
+//! copy, into one reservation.
+//!
+//! - `publish.rs`: PUBLISH, the hot path, apart from the general dispatch
+//!   (and, for the client, without re-scanning a validated topic name).
+//! - `plain.rs`: CONNECT, SUBSCRIBE, UNSUBSCRIBE without property content.
+//! - `cursor.rs`: how those two write: into reserved capacity, the length
+//!   committed once.
+//! - Everything else: planned by [`plan`], written by [`write`] through `BufMut`.
 
 use super::frame::MAX_REMAINING_LENGTH;
 use super::props_wire::{binary_len, properties_len, write_properties};

@@ -1,4 +1,4 @@
-//! PUBLISH, the hot path of [`encode`](super::encode)(super::encode): planned and written
+//! PUBLISH, the hot path of [`encode`](super::encode): planned and written
 //! without the general dispatch, and (for the client, whose `publish`
 //! command has validated the topic name) without scanning the topic again.
 
@@ -12,16 +12,16 @@ use bytes::{BufMut, BytesMut};
 /// Whether the encoder scans a PUBLISH topic name's characters.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TopicCheck {
-    /// Scan for U+0000 and wildcards: the public [`encode`](super::encode) trusts nothing.
+    /// Scan for U+0000 and wildcards: the public `encode` trusts nothing.
     Scan,
     /// The caller validated this topic name (the client's `publish` command,
     /// or the decoder for a restored session): only its length is checked.
     Validated,
 }
 
-/// [`encode`](super::encode) for a PUBLISH whose topic name (if not empty) the caller has
-/// validated with `topic::validate_topic_name` or decoded: every other rule
-/// is checked as in [`encode`](super::encode).
+/// [`encode`](super::encode) for a PUBLISH whose topic name (if not empty)
+/// the caller has validated with `topic::validate_topic_name` or decoded:
+/// every other rule is checked as there.
 #[inline]
 pub(crate) fn encode_validated_publish(
     p: &Publish,
@@ -41,7 +41,8 @@ pub(crate) fn encode_validated_publish(
 
 /// The encoded size of a PUBLISH (without packet identifier for QoS 0, with
 /// one otherwise) whose topic name the caller has validated; every other
-/// rule of [`encoded_len`](super::encoded_len) is checked, including the property values.
+/// rule of [`encoded_len`](super::encoded_len) is checked, including the
+/// property values.
 #[inline]
 pub(crate) fn validated_publish_len(
     topic: &str,
