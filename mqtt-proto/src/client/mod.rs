@@ -477,6 +477,25 @@ impl<I: Instant> Client<I> {
         Ok(n)
     }
 
+    /// [`Self::send`] for a PUBLISH whose topic name is known valid (see
+    /// `codec::encode_validated_publish`): the one scan of it was made when
+    /// the message was accepted.
+    fn send_validated_publish(
+        &mut self,
+        now: I,
+        publish: &crate::codec::Publish,
+    ) -> Result<usize, crate::codec::EncodeError> {
+        let n = crate::codec::encode_validated_publish(
+            publish,
+            self.protocol,
+            self.limits.maximum_packet_size,
+            &mut self.tx,
+        )?;
+        self.last_tx = Some(now);
+        self.rearm_keep_alive();
+        Ok(n)
+    }
+
     /// KeepAlive fires one period after the older of the last send and the
     /// last receive, so a silent broker is probed even while we publish.
     fn rearm_keep_alive(&mut self) {

@@ -7,8 +7,8 @@ use super::error::{ProtocolViolation, PublishError, PublishFailure};
 use super::event::{Event, OutgoingPublish, PublishId};
 use super::{Client, SessionLostPolicy, State};
 use crate::codec::{
-    self, ByteStr, EncodeError, Packet, PacketId, PacketType, Properties, PubResponse, Publish,
-    QoS, ReasonCode,
+    self, EncodeError, Packet, PacketId, PacketType, Properties, PubResponse, Publish, QoS,
+    ReasonCode,
 };
 use crate::time::Instant;
 
@@ -53,13 +53,6 @@ pub(crate) struct Queued<I> {
     pub(crate) accepted_at: I,
 }
 
-/// A stand-in packet id for measuring a QoS 1/2 PUBLISH before it has one
-/// (the id's size is fixed).
-const MEASURE_ID: PacketId = match PacketId::new(1) {
-    Some(p) => p,
-    None => panic!("1 is not zero"),
-};
-
 impl<I: Instant> Client<I> {
     /// The effective window: our `max_inflight` and the broker's Receive Maximum.
     fn window(&self) -> usize {
@@ -92,8 +85,16 @@ impl<I: Instant> Client<I> {
         if msg.retain && !self.limits.retain_available {
             return Err(PublishError::RetainNotSupported);
         }
-        let (msg, size) = measure(msg, self.protocol);
-        let size = size.map_err(|e| match e {
+        // The topic name was validated above: size the packet without
+        // scanning it again (the encoder then skips it too, see `send_publish`).
+        let size = codec::validated_publish_len(
+            &msg.topic,
+            msg.qos,
+            &msg.properties,
+            &msg.payload,
+            self.protocol,
+        )
+        .map_err(|e| match e {
             EncodeError::InvalidTopicName(t) => PublishError::InvalidTopic(t),
             EncodeError::PropertiesNotSupported => PublishError::RequiresV5,
             EncodeError::PacketTooLarge { size, max } => PublishError::PacketTooLarge { size, max },
@@ -286,12 +287,10 @@ impl<I: Instant> Client<I> {
         if alias.is_some() {
             publish.properties.topic_alias = alias;
         }
-        // Move the publish into a packet for the encoder and back out: no copy.
-        let packet = Packet::Publish(core::mem::replace(publish, empty_publish()));
-        let r = self.send(now, &packet);
-        if let Packet::Publish(p) = packet {
-            *publish = p;
-        }
+        // Every publish that reaches here had its topic name validated: by
+        // `check_publish` when accepted, or by the decoder when restored from
+        // a snapshot. Only the empty name of an aliased publish is new.
+        let r = self.send_validated_publish(now, publish);
         if alias.is_some() {
             publish.properties.topic_alias = None;
         }
@@ -505,47 +504,4 @@ pub(crate) fn ack(packet_id: PacketId, reason: ReasonCode) -> PubResponse {
         reason,
         properties: Properties::default(),
     }
-}
-
-fn empty_publish() -> Publish {
-    Publish {
-        dup: false,
-        qos: QoS::AtMostOnce,
-        retain: false,
-        topic: ByteStr::new(),
-        packet_id: None,
-        properties: Properties::default(),
-        payload: bytes::Bytes::new(),
-    }
-}
-
-/// The encoded size of `msg` as a PUBLISH (without alias), handing `msg` back.
-fn measure(
-    msg: OutgoingPublish,
-    version: crate::codec::ProtocolVersion,
-) -> (OutgoingPublish, Result<usize, EncodeError>) {
-    let packet = Packet::Publish(Publish {
-        dup: false,
-        qos: msg.qos,
-        retain: msg.retain,
-        topic: msg.topic,
-        packet_id: (msg.qos != QoS::AtMostOnce).then_some(MEASURE_ID),
-        properties: msg.properties,
-        payload: msg.payload,
-    });
-    let size = codec::encoded_len(&packet, version);
-    let Packet::Publish(p) = packet else {
-        // Invariant: `packet` was constructed as a PUBLISH three lines above.
-        unreachable!("constructed as a PUBLISH just above")
-    };
-    (
-        OutgoingPublish {
-            topic: p.topic,
-            payload: p.payload,
-            qos: p.qos,
-            retain: p.retain,
-            properties: p.properties,
-        },
-        size,
-    )
 }

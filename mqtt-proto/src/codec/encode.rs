@@ -3,19 +3,35 @@
 //! Every rule is checked, and every length computed, before the first byte is
 //! written: on error `out` is untouched. The Remaining Length is computed once
 //! (by [`encoded_len`]'s machinery) and the payload is appended with a single
-//! copy.
+//! copy, into one reservation.
+//!
+//! - `publish.rs`: PUBLISH, the hot path, apart from the general dispatch
+//!   (and, for the client, without re-scanning a validated topic name).
+//! - `plain.rs`: CONNECT, SUBSCRIBE, UNSUBSCRIBE without property content.
+//! - `cursor.rs`: how those two write: into reserved capacity, the length
+//!   committed once.
+//! - Everything else: planned by [`plan`], written by [`write`] through `BufMut`.
 
 use super::frame::MAX_REMAINING_LENGTH;
-use super::props_wire::{binary_len, properties_len, string_len, write_properties};
+use super::props_wire::{binary_len, properties_len, write_properties};
+use super::scan::{any_byte, nul_byte, nul_mark};
 use super::wire::{
     put_vbi, reason_allowed_v5, reason_to_connack_v3, suback_v3_allowed, vbi_len, PropCtx,
 };
 use super::{
     ConnAck, Connect, EncodeError, Packet, PacketType, Properties, ProtocolVersion, PubResponse,
-    Publish, QoS, ReasonCode, RetainHandling, SubAck, Subscribe, UnsubAck, Unsubscribe,
+    ReasonCode, RetainHandling, SubAck, Subscribe, UnsubAck, Unsubscribe,
 };
-use crate::topic::{shared_subscription, validate_topic_filter, validate_topic_name, TopicError};
+use crate::topic::{check_topic_filter, shared_subscription, validate_topic_name};
 use bytes::{BufMut, BytesMut};
+
+mod cursor;
+mod plain;
+mod publish;
+
+use plain::write_plain;
+use publish::{encode_publish, plan_publish, write_publish, TopicCheck};
+pub(crate) use publish::{encode_validated_publish, validated_publish_len};
 
 /// What encoding a packet takes, worked out (and validated) once.
 struct Plan {
@@ -79,18 +95,19 @@ pub fn encode(
 ) -> Result<usize, EncodeError> {
     // PUBLISH is the hot path: planned and written without the general dispatch.
     if let Packet::Publish(p) = packet {
-        let v5 = version.is_v5();
-        let (remaining, props) = plan_publish(p, v5)?;
-        let plan = Plan {
-            remaining,
-            props,
-            will_props: 0,
-        };
-        let total = check_size(&plan, max_packet_size)?;
-        out.reserve(total);
-        write_publish(p, v5, &plan, out);
-        return Ok(total);
+        return encode_publish(p, version.is_v5(), max_packet_size, out, TopicCheck::Scan);
     }
+    encode_other(packet, version, max_packet_size, out)
+}
+
+/// Every packet but PUBLISH.
+#[inline(never)]
+fn encode_other(
+    packet: &Packet,
+    version: ProtocolVersion,
+    max_packet_size: usize,
+    out: &mut BytesMut,
+) -> Result<usize, EncodeError> {
     let plan = plan(packet, version)?;
     let max = max_packet_size.min(MAX_REMAINING_LENGTH + 5);
     if plan.remaining > MAX_REMAINING_LENGTH || plan.total() > max {
@@ -100,6 +117,10 @@ pub fn encode(
         });
     }
     let total = plan.total();
+    let (r, p, w) = (plan.remaining, plan.props, plan.will_props);
+    if write_plain(packet, version, r, total, p, w, out) {
+        return Ok(total);
+    }
     out.reserve(total);
     let start = out.len();
     write(packet, version, &plan, out);
@@ -107,17 +128,25 @@ pub fn encode(
     Ok(total)
 }
 
-/// The packet's total size, or `PacketTooLarge`.
-#[inline]
-fn check_size(plan: &Plan, max_packet_size: usize) -> Result<usize, EncodeError> {
+/// The packet's total size for a Remaining Length of `remaining`, or
+/// `PacketTooLarge` if over `max_packet_size` or the protocol's limit.
+#[inline(always)]
+fn check_size(remaining: usize, max_packet_size: usize) -> Result<usize, EncodeError> {
     let max = max_packet_size.min(MAX_REMAINING_LENGTH + 5);
-    if plan.remaining > MAX_REMAINING_LENGTH || plan.total() > max {
-        return Err(EncodeError::PacketTooLarge {
-            size: plan.remaining.saturating_add(1 + vbi_len(plan.remaining)),
-            max,
-        });
+    // No overflow: `remaining` is at most MAX_REMAINING_LENGTH when added to.
+    if remaining > MAX_REMAINING_LENGTH || 1 + vbi_len(remaining) + remaining > max {
+        return Err(too_large(remaining, max));
     }
-    Ok(plan.total())
+    Ok(1 + vbi_len(remaining) + remaining)
+}
+
+#[cold]
+#[inline(never)]
+fn too_large(remaining: usize, max: usize) -> EncodeError {
+    EncodeError::PacketTooLarge {
+        size: remaining.saturating_add(1 + vbi_len(remaining)),
+        max,
+    }
 }
 
 // ---------------------------------------------------------------- planning
@@ -157,7 +186,7 @@ fn plan(packet: &Packet, version: ProtocolVersion) -> Result<Plan, EncodeError> 
     let mut will_props = 0;
     let remaining = match packet {
         Packet::Publish(p) => {
-            let (r, n) = plan_publish(p, v5)?;
+            let (r, n) = plan_publish(p, v5, TopicCheck::Scan)?;
             props = n;
             r
         }
@@ -227,34 +256,18 @@ fn plan(packet: &Packet, version: ProtocolVersion) -> Result<Plan, EncodeError> 
     })
 }
 
-#[inline(always)]
-fn plan_publish(p: &Publish, v5: bool) -> Result<(usize, usize), EncodeError> {
-    if p.qos == QoS::AtMostOnce {
-        if p.packet_id.is_some() {
-            return Err(EncodeError::PacketIdMismatch);
-        }
-        if p.dup {
-            return Err(EncodeError::DupOnQoS0);
-        }
-    } else if p.packet_id.is_none() {
-        return Err(EncodeError::PacketIdMismatch);
+/// Length of a UTF-8 string field (prefix included): at most 65,535 bytes
+/// and no U+0000 (the `&str` is UTF-8 already), the NUL test sixteen bytes
+/// at a time.
+#[inline]
+fn string_len(s: &str) -> Result<usize, EncodeError> {
+    if s.len() > 65_535 {
+        return Err(EncodeError::FieldTooLong { len: s.len() });
     }
-    if p.topic.is_empty() {
-        if !v5 || p.properties.topic_alias.is_none() {
-            return Err(EncodeError::InvalidTopicName(TopicError::Empty));
-        }
-    } else {
-        validate_topic_name(&p.topic).map_err(EncodeError::InvalidTopicName)?;
+    if any_byte(s.as_bytes(), nul_byte, nul_mark) {
+        return Err(EncodeError::NullCharacter);
     }
-    let mut r = 2 + p.topic.len() + if p.qos == QoS::AtMostOnce { 0 } else { 2 };
-    let mut props = 0;
-    if v5 {
-        props = properties_len(&p.properties, PropCtx::Publish)?;
-        r += block(props);
-    } else {
-        no_props(&p.properties)?;
-    }
-    Ok((r.saturating_add(p.payload.len()), props))
+    Ok(2 + s.len())
 }
 
 fn plan_connect(c: &Connect) -> Result<(usize, usize, usize), EncodeError> {
@@ -284,7 +297,8 @@ fn plan_connect(c: &Connect) -> Result<(usize, usize, usize), EncodeError> {
             no_props(&w.properties)?;
         }
         r = r
-            .saturating_add(string_len(&w.topic)?)
+            // validate_topic_name checked its length and U+0000.
+            .saturating_add(2 + w.topic.len())
             .saturating_add(binary_len(&w.payload)?);
     }
     if let Some(u) = &c.username {
@@ -381,7 +395,7 @@ fn plan_subscribe(s: &Subscribe, v5: bool) -> Result<(usize, usize), EncodeError
     }
     let (mut r, props) = id_and_props(&s.properties, PropCtx::Subscribe, v5)?;
     for f in &s.filters {
-        validate_topic_filter(&f.filter).map_err(EncodeError::InvalidTopicFilter)?;
+        check_topic_filter(&f.filter).map_err(EncodeError::InvalidTopicFilter)?;
         let o = &f.options;
         if v5 {
             if o.no_local && shared_subscription(&f.filter).is_some() {
@@ -393,7 +407,8 @@ fn plan_subscribe(s: &Subscribe, v5: bool) -> Result<(usize, usize), EncodeError
         {
             return Err(EncodeError::SubscriptionOptionsNotSupported);
         }
-        r = r.saturating_add(string_len(&f.filter)? + 1);
+        // check_topic_filter checked its length and U+0000.
+        r = r.saturating_add(2 + f.filter.len() + 1);
     }
     Ok((r, props))
 }
@@ -422,8 +437,9 @@ fn plan_unsubscribe(u: &Unsubscribe, v5: bool) -> Result<(usize, usize), EncodeE
     }
     let (mut r, props) = id_and_props(&u.properties, PropCtx::Unsubscribe, v5)?;
     for f in &u.filters {
-        validate_topic_filter(f).map_err(EncodeError::InvalidTopicFilter)?;
-        r = r.saturating_add(string_len(f)?);
+        check_topic_filter(f).map_err(EncodeError::InvalidTopicFilter)?;
+        // check_topic_filter checked its length and U+0000.
+        r = r.saturating_add(2 + f.len());
     }
     Ok((r, props))
 }
@@ -462,7 +478,7 @@ fn write(packet: &Packet, version: ProtocolVersion, plan: &Plan, out: &mut Bytes
     let v5 = version.is_v5();
     let first = |pt: PacketType, flags: u8| ((pt as u8) << 4) | flags;
     match packet {
-        Packet::Publish(p) => write_publish(p, v5, plan, out),
+        Packet::Publish(p) => write_publish(p, v5, plan.remaining, plan.props, out),
         Packet::Connect(c) => {
             out.put_u8(first(PacketType::Connect, 0));
             put_vbi(out, plan.remaining);
@@ -587,28 +603,6 @@ fn write(packet: &Packet, version: ProtocolVersion, plan: &Plan, out: &mut Bytes
             write_tail(out, a.reason, &a.properties, plan, 0);
         }
     }
-}
-
-/// Writes a PUBLISH that `plan_publish` validated and measured.
-#[inline(always)]
-fn write_publish(p: &Publish, v5: bool, plan: &Plan, out: &mut BytesMut) {
-    out.put_u8(
-        ((PacketType::Publish as u8) << 4)
-            | (u8::from(p.dup) << 3)
-            | ((p.qos as u8) << 1)
-            | u8::from(p.retain),
-    );
-    put_vbi(out, plan.remaining);
-    // The topic length was checked to fit in 16 bits while planning.
-    out.put_u16(p.topic.len() as u16);
-    out.put_slice(p.topic.as_bytes());
-    if let Some(id) = p.packet_id {
-        out.put_u16(id.get());
-    }
-    if v5 {
-        write_properties(out, &p.properties, plan.props);
-    }
-    out.extend_from_slice(&p.payload);
 }
 
 /// Writes the optional reason code and properties after `head` bytes of

@@ -63,6 +63,7 @@ mod wire;
 pub use bytestr::ByteStr;
 pub use decode::{decode, decode_packet};
 pub use encode::{encode, encoded_len};
+pub(crate) use encode::{encode_validated_publish, validated_publish_len};
 pub use error::{DecodeError, EncodeError};
 pub use frame::{check_frame, FrameStatus, MAX_REMAINING_LENGTH};
 pub use properties::{Properties, PropertyValues};

@@ -210,18 +210,6 @@ fn bin_len(b: &Bytes) -> Result<usize, EncodeError> {
     Ok(2 + b.len())
 }
 
-/// Length of a UTF-8 string field (prefix included), checking the encode rules.
-#[inline]
-pub(crate) fn string_len(s: &str) -> Result<usize, EncodeError> {
-    if s.len() > 65_535 {
-        return Err(EncodeError::FieldTooLong { len: s.len() });
-    }
-    if s.as_bytes().contains(&0) {
-        return Err(EncodeError::NullCharacter);
-    }
-    Ok(2 + s.len())
-}
-
 /// Length of a binary data field (prefix included), checking the encode rules.
 #[inline]
 pub(crate) fn binary_len(b: &[u8]) -> Result<usize, EncodeError> {

@@ -1,0 +1,159 @@
+//! Writing a packet into capacity reserved for it, without a capacity check
+//! and a length update per field.
+//!
+//! `BufMut` on a `BytesMut` checks the capacity and stores the new length at
+//! every `put_*`, and copies every slice through a `memcpy` call; on a small
+//! PUBLISH that is as much work as the rest of the encoding. A [`Cursor`]
+//! writes into the spare capacity instead (one bounds check per field, the
+//! length kept in a register), copies short slices with a few fixed-size
+//! moves, and the length is committed once at the end.
+
+use bytes::BytesMut;
+use core::mem::MaybeUninit;
+
+/// A write position in a buffer's spare capacity. Its methods are the only
+/// way to advance it, and each one initializes every byte it advances over:
+/// the first [`Cursor::written`] bytes are always initialized.
+pub(super) struct Cursor<'a> {
+    buf: &'a mut [MaybeUninit<u8>],
+    at: usize,
+}
+
+/// Reserves `total` bytes in `out`, lets `f` write the packet through a
+/// [`Cursor`], and appends what it wrote. A cursor that runs past `total`
+/// bytes panics (a bug: `total` comes from the same plan as the writes).
+#[inline(always)]
+pub(super) fn write_reserved(out: &mut BytesMut, total: usize, f: impl FnOnce(&mut Cursor<'_>)) {
+    out.reserve(total);
+    let len = out.len();
+    let mut c = Cursor {
+        buf: out.spare_capacity_mut(),
+        at: 0,
+    };
+    f(&mut c);
+    let n = c.written();
+    debug_assert_eq!(n, total);
+    // SAFETY: `n <= spare capacity` (the cursor's writes are bounds-checked
+    // slices of it), and the first `n` bytes of the spare capacity are
+    // initialized: a cursor advances only over bytes it has written (see
+    // `Cursor`). So `len + n` bytes are initialized and within capacity.
+    #[allow(unsafe_code)]
+    unsafe {
+        out.set_len(len + n);
+    }
+}
+
+impl Cursor<'_> {
+    /// Bytes written so far.
+    #[inline(always)]
+    pub(super) fn written(&self) -> usize {
+        self.at
+    }
+
+    /// Writes one byte.
+    #[inline(always)]
+    pub(super) fn u8(&mut self, b: u8) {
+        self.array([b]);
+    }
+
+    /// Writes a Two Byte Integer.
+    #[inline(always)]
+    pub(super) fn u16(&mut self, v: u16) {
+        self.array(v.to_be_bytes());
+    }
+
+    /// Writes `N` bytes (one store for small `N`).
+    #[inline(always)]
+    pub(super) fn array<const N: usize>(&mut self, b: [u8; N]) {
+        copy(&mut self.buf[self.at..self.at + N], &b);
+        self.at += N;
+    }
+
+    /// Writes a Variable Byte Integer (`v` <= 268,435,455).
+    #[inline(always)]
+    pub(super) fn vbi(&mut self, mut v: usize) {
+        loop {
+            let mut b = (v & 0x7F) as u8;
+            v >>= 7;
+            if v > 0 {
+                b |= 0x80;
+            }
+            self.u8(b);
+            if v == 0 {
+                break;
+            }
+        }
+    }
+
+    /// Writes `src`. Slices of 8 to 32 bytes (a topic, a small payload) are
+    /// copied with two overlapping fixed-size moves instead of a call.
+    #[inline(always)]
+    pub(super) fn slice(&mut self, src: &[u8]) {
+        let n = src.len();
+        let dst = &mut self.buf[self.at..self.at + n];
+        if (16..=32).contains(&n) {
+            // The first and the last sixteen bytes cover all `n`.
+            copy(&mut dst[..16], &src[..16]);
+            copy(&mut dst[n - 16..], &src[n - 16..]);
+        } else if (8..16).contains(&n) {
+            copy(&mut dst[..8], &src[..8]);
+            copy(&mut dst[n - 8..], &src[n - 8..]);
+        } else {
+            copy(dst, src);
+        }
+        self.at += n;
+    }
+}
+
+/// Copies `src` into `dst`, of the same length (checked).
+///
+/// A plain `memcpy`: the element-wise safe loops over `MaybeUninit` were
+/// compiled byte by byte here, the fixed-size ones included.
+#[inline(always)]
+fn copy(dst: &mut [MaybeUninit<u8>], src: &[u8]) {
+    assert_eq!(dst.len(), src.len());
+    // SAFETY: both are valid for `src.len()` bytes (asserted above), and a
+    // `&mut` and a `&` slice cannot overlap; `u8` and `MaybeUninit<u8>`
+    // have the same layout.
+    #[allow(unsafe_code)]
+    unsafe {
+        core::ptr::copy_nonoverlapping(src.as_ptr(), dst.as_mut_ptr().cast::<u8>(), src.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    #[test]
+    fn every_slice_length_is_written_whole_after_what_was_there() {
+        for n in 0..=80usize {
+            let src: Vec<u8> = (0..n).map(|i| i as u8 ^ 0x5A).collect();
+            let mut out = BytesMut::from(&b"head"[..]);
+            write_reserved(&mut out, 3 + n + 2 + 3, |c| {
+                c.u8(0xEE);
+                c.u16(0x1234);
+                c.slice(&src);
+                c.array([1, 2]);
+                c.vbi(16_384);
+            });
+            let mut want = Vec::from(&b"head\xEE\x12\x34"[..]);
+            want.extend_from_slice(&src);
+            want.extend_from_slice(&[1, 2, 0x80, 0x80, 0x01]);
+            assert_eq!(&out[..], &want[..], "{n}");
+        }
+    }
+
+    #[test]
+    #[should_panic]
+    fn writing_past_the_reservation_panics_rather_than_overrun() {
+        let mut out = BytesMut::new();
+        write_reserved(&mut out, 2, |c| {
+            let room = c.buf.len();
+            for _ in 0..=room {
+                c.u8(0);
+            }
+        });
+    }
+}
