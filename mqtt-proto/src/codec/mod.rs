@@ -51,10 +51,13 @@ use core::num::NonZeroU16;
 
 mod bytestr;
 mod decode;
+mod decode_ref;
 mod encode;
 mod error;
 mod frame;
+mod packet_ref;
 mod properties;
+mod props_ref;
 mod props_wire;
 mod reason;
 pub(crate) mod scan;
@@ -62,10 +65,18 @@ mod wire;
 
 pub use bytestr::ByteStr;
 pub use decode::{decode, decode_packet};
+pub use decode_ref::{decode_packet_ref, decode_ref};
 pub use encode::{encode, encoded_len};
 pub use error::{DecodeError, EncodeError};
 pub use frame::{check_frame, FrameStatus, MAX_REMAINING_LENGTH};
+pub use packet_ref::{
+    AuthRef, ConnAckRef, ConnectRef, DisconnectRef, PacketRef, PubResponseRef, PublishRef,
+    ReasonCodes, ReasonCodesIter, SubAckRef, SubscribeFilterRef, SubscribeFilters,
+    SubscribeFiltersIter, SubscribeRef, TopicFilters, TopicFiltersIter, UnsubAckRef,
+    UnsubscribeRef, WillRef,
+};
 pub use properties::{Properties, PropertyValues};
+pub use props_ref::{PropertiesIter, PropertiesRef, PropertyRef};
 pub use reason::ReasonCode;
 
 /// A packet identifier: never zero on the wire `[MQTT-2.3.1-1]`.
