@@ -9,9 +9,8 @@
 use super::decode_ref::{decode_checked_ref, publish_checked, whole_frame_header};
 use super::frame::{read_fixed_header, FixedHeader, HeaderRead};
 use super::packet_ref::Owner;
-use super::{
-    ByteStr, DecodeError, Packet, PacketRef, PacketType, ProtocolVersion, Publish, PublishRef,
-};
+use super::props_ref::PropertiesRef;
+use super::{ByteStr, DecodeError, Packet, PacketType, Properties, ProtocolVersion, Publish};
 use bytes::{Buf, Bytes, BytesMut};
 
 /// Decodes exactly one whole packet (fixed header included).
@@ -55,13 +54,12 @@ fn publish(
     h: FixedHeader,
     version: ProtocolVersion,
 ) -> Result<Packet, DecodeError> {
-    let p = match publish_checked(&frame, h, version) {
-        Ok(p) => p,
-        Err(e) => return Err(e),
+    let p = publish_checked(&frame, h, version)?;
+    let properties = if p.properties.is_empty() {
+        Properties::EMPTY
+    } else {
+        owned_properties(&frame, p.properties)
     };
-    if !p.properties.is_empty() {
-        return Ok(publish_with_properties(&frame, &p));
-    }
     // The topic lies inside the frame (it was parsed from it).
     let topic = ByteStr::slice_of(&frame, p.topic);
     let (dup, qos, retain, packet_id) = (p.dup, p.qos, p.retain, p.packet_id);
@@ -75,15 +73,15 @@ fn publish(
         retain,
         topic,
         packet_id,
-        properties: super::Properties::EMPTY,
+        properties,
         payload: frame,
     }))
 }
 
-/// An MQTT 5 PUBLISH with properties: out of line, the hot path has none.
+/// The properties of an MQTT 5 PUBLISH: out of line, the hot path has none.
 #[inline(never)]
-fn publish_with_properties(frame: &Bytes, p: &PublishRef<'_>) -> Packet {
-    PacketRef::Publish(*p).to_packet_with(&Owner::new(frame))
+fn owned_properties(frame: &Bytes, p: PropertiesRef<'_>) -> Properties {
+    p.to_properties(&Owner::new(frame))
 }
 
 #[inline(never)]
@@ -135,5 +133,8 @@ pub fn decode(
     if buf.len() < len {
         return Ok(None);
     }
-    decode_checked(buf.split_to(len).freeze(), h, version).map(Some)
+    match decode_checked(buf.split_to(len).freeze(), h, version) {
+        Ok(p) => Ok(Some(p)),
+        Err(e) => Err(e),
+    }
 }

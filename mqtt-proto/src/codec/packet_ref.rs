@@ -510,12 +510,12 @@ impl<'a> PacketRef<'a> {
     /// let borrowed = decode_packet_ref(&frame, v).unwrap();
     /// assert_eq!(borrowed.to_packet(&frame), decode_packet(frame.clone(), v).unwrap());
     /// ```
-    pub fn to_packet(&self, frame: &Bytes) -> Packet {
+    pub fn to_packet(self, frame: &Bytes) -> Packet {
         self.to_packet_with(&Owner::new(frame))
     }
 
-    pub(crate) fn to_packet_with(&self, o: &Owner<'_>) -> Packet {
-        let response = |r: &PubResponseRef<'_>| PubResponse {
+    pub(crate) fn to_packet_with(self, o: &Owner<'_>) -> Packet {
+        let response = |r: PubResponseRef<'_>| PubResponse {
             packet_id: r.packet_id,
             reason: r.reason,
             properties: r.properties.to_properties(o),
