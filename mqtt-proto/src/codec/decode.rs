@@ -54,7 +54,7 @@ fn publish(
     h: FixedHeader,
     version: ProtocolVersion,
 ) -> Result<Packet, DecodeError> {
-    let p = publish_checked(&frame, h, version)?;
+    let p = publish_checked(&frame, h, version, |p| p, |p| p)?;
     let properties = if p.properties.is_empty() {
         Properties::EMPTY
     } else {

@@ -121,22 +121,38 @@ pub(crate) fn decode_checked_ref(
 ) -> Result<PacketRef<'_>, DecodeError> {
     // PUBLISH is the hot path: decoded inline; everything else out of line.
     if h.byte1 >> 4 == PacketType::Publish as u8 {
-        return publish_checked(frame, h, version).map(PacketRef::Publish);
+        return publish_checked(frame, h, version, PacketRef::Publish, PacketRef::Publish);
     }
     decode_other(frame, h, version)
 }
 
-/// A PUBLISH frame whose fixed header `h` was read and whose length matches it.
+/// A PUBLISH frame whose fixed header `h` was read and whose length matches
+/// it, handed to `plain` when it has no properties and to `with_properties`
+/// when it has.
+///
+/// Two continuations rather than one result: each is inlined where it is
+/// called, so the owned decoder's hot path (no properties) neither tests for
+/// properties nor stores the borrowed packet on its way to the owned one
+/// (measured: about 25 of the 364 instructions of an owned 16 B decode).
 #[inline(always)]
-pub(crate) fn publish_checked(
-    frame: &[u8],
+pub(crate) fn publish_checked<'a, R>(
+    frame: &'a [u8],
     h: FixedHeader,
     version: ProtocolVersion,
-) -> Result<PublishRef<'_>, DecodeError> {
+    plain: impl FnOnce(PublishRef<'a>) -> R,
+    with_properties: impl FnOnce(PublishRef<'a>) -> R,
+) -> Result<R, DecodeError> {
     if version.is_v5() && !h.minimal {
         return Err(DecodeError::NonMinimalVariableByteInteger);
     }
-    publish(frame, h.header_len(), h.byte1 & 0x0F, version)
+    publish(
+        frame,
+        h.header_len(),
+        h.byte1 & 0x0F,
+        version,
+        plain,
+        with_properties,
+    )
 }
 
 #[inline(never)]
@@ -207,12 +223,14 @@ fn check_flags(pt: PacketType, flags: u8, version: ProtocolVersion) -> Result<()
 }
 
 #[inline(always)]
-fn publish(
-    frame: &[u8],
+fn publish<'a, R>(
+    frame: &'a [u8],
     hl: usize,
     flags: u8,
     version: ProtocolVersion,
-) -> Result<PublishRef<'_>, DecodeError> {
+    plain: impl FnOnce(PublishRef<'a>) -> R,
+    with_properties: impl FnOnce(PublishRef<'a>) -> R,
+) -> Result<R, DecodeError> {
     let qos = match (flags >> 1) & 0b11 {
         0 => QoS::AtMostOnce,
         1 => QoS::AtLeastOnce,
@@ -251,7 +269,8 @@ fn publish(
     if v5 {
         if rest.get(at) != Some(&0) {
             // Properties present (or their length missing: reported there).
-            return publish_with_properties(rest, at, dup, qos, retain, topic, packet_id);
+            return publish_with_properties(rest, at, dup, qos, retain, topic, packet_id)
+                .map(with_properties);
         }
         at += 1;
     }
@@ -265,7 +284,7 @@ fn publish(
     }
     // In bounds: `at` bytes (packet id, empty property length) were read above.
     let payload = &rest[at..];
-    Ok(PublishRef {
+    Ok(plain(PublishRef {
         dup,
         qos,
         retain,
@@ -273,7 +292,7 @@ fn publish(
         packet_id,
         properties: PropertiesRef::EMPTY,
         payload,
-    })
+    }))
 }
 
 /// The rest of an MQTT 5 PUBLISH whose property block, at `at` in `rest`
