@@ -131,9 +131,9 @@ pub(crate) fn decode_checked_ref(
 /// when it has.
 ///
 /// Two continuations rather than one result: each is inlined where it is
-/// called, so the owned decoder's hot path (no properties) neither tests for
-/// properties nor stores the borrowed packet on its way to the owned one
-/// (measured: about 25 of the 364 instructions of an owned 16 B decode).
+/// called, so `decode_ref` builds its `PacketRef` in place on each branch
+/// instead of merging the two into one `PublishRef` first (measured: 188
+/// instead of 209 instructions per borrowed 16 B PUBLISH decode).
 #[inline(always)]
 pub(crate) fn publish_checked<'a, R>(
     frame: &'a [u8],
