@@ -20,15 +20,18 @@ count() { # scenario codec n -> instructions per operation
 }
 
 ALL="mqtt-sansio/v4 mqttbytes/v4 rumqttc/v4 mqttrs/v4 mqtt-protocol/v4 mqtt-sansio/v5 mqttbytes/v5"
+# The borrowed decoder (decode_ref) has decode scenarios only.
+REF="mqtt-sansio-ref/v4 mqtt-sansio-ref/v5"
 echo "| scenario | codec | instructions / op |"
 echo "|---|---|---:|"
 for s in decode_publish_16B decode_publish_64KiB decode_publish_qos1 decode_connect decode_subscribe5 \
          encode_publish_16B encode_publish_64KiB encode_connect encode_subscribe5; do
-    for c in $ALL; do
+    case $s in decode_*) codecs="$ALL $REF" ;; *) codecs="$ALL" ;; esac
+    for c in $codecs; do
         echo "| $s | $c | $(count $s $c $N) |"
     done
 done
-for c in mqtt-sansio/v4 mqttbytes/v4 mqttrs/v4 mqtt-sansio/v5; do
+for c in mqtt-sansio/v4 mqttbytes/v4 mqttrs/v4 mqtt-sansio/v5 $REF; do
     echo "| decode_stream (per packet) | $c | $(( $(count decode_stream $c 4) / 10000 )) |"
 done
 echo "| encode_publish_64KiB | memcpy | $(count encode_publish_64KiB memcpy $N) |"

@@ -2,7 +2,9 @@
 //!
 //! Each criterion group is one (operation, packet) pair; each function in it
 //! is one codec: `mqtt-sansio/v4` and `mqtt-sansio/v5` (this project, MQTT
-//! 3.1.1 and 5 wire images), `mqttbytes/v4`, `mqttbytes/v5` (mqttbytes 0.6),
+//! 3.1.1 and 5 wire images, owned decode to `Packet`), `mqtt-sansio-ref/v4`
+//! and `mqtt-sansio-ref/v5` (this project's borrowed `decode_ref` to
+//! `PacketRef`, decode only), `mqttbytes/v4`, `mqttbytes/v5` (mqttbytes 0.6),
 //! `rumqttc/v4`, `rumqttc/v5` (rumqttc 0.25's `mqttbytes` modules), `mqttrs/v4`
 //! (mqttrs 0.4) and `mqtt-protocol/v4` (mqtt-protocol 0.12). The v5 wire images
 //! differ from v4 only by empty property lists.
@@ -77,6 +79,15 @@ fn decode_all(g: &mut BenchmarkGroup<'_, WallTime>, v4: &[u8], v5: &[u8]) {
             b4,
         )
     });
+    g.bench_function("mqtt-sansio-ref/v4", |b| {
+        b.iter_batched_ref(
+            pool(v4),
+            |buf| {
+                black_box(codec::decode_ref(&buf[..], ver4, MAX).unwrap());
+            },
+            b4,
+        )
+    });
     g.bench_function("mqttbytes/v4", |b| {
         b.iter_batched_ref(
             pool(v4),
@@ -115,6 +126,15 @@ fn decode_all(g: &mut BenchmarkGroup<'_, WallTime>, v4: &[u8], v5: &[u8]) {
         b.iter_batched_ref(
             pool(v5),
             |buf| black_box(codec::decode(buf, ver5, MAX).unwrap()),
+            b5,
+        )
+    });
+    g.bench_function("mqtt-sansio-ref/v5", |b| {
+        b.iter_batched_ref(
+            pool(v5),
+            |buf| {
+                black_box(codec::decode_ref(&buf[..], ver5, MAX).unwrap());
+            },
             b5,
         )
     });
@@ -195,6 +215,35 @@ fn decode_stream(c: &mut Criterion) {
                     let mut n = 0usize;
                     while let Some(p) = codec::decode(buf, ver, MAX).unwrap() {
                         black_box(p);
+                        n += 1;
+                    }
+                    assert_eq!(n, STREAM_COUNT);
+                },
+                per,
+            )
+        });
+    }
+    for (name, ver, fresh) in [
+        (
+            "mqtt-sansio-ref/v4",
+            peers::ours::version(Wire::V4),
+            &fresh4 as &dyn Fn() -> BytesMut,
+        ),
+        (
+            "mqtt-sansio-ref/v5",
+            peers::ours::version(Wire::V5),
+            &fresh5,
+        ),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter_batched_ref(
+                fresh,
+                |buf| {
+                    let mut at = 0usize;
+                    let mut n = 0usize;
+                    while let Some((p, len)) = codec::decode_ref(&buf[at..], ver, MAX).unwrap() {
+                        black_box(p);
+                        at += len;
                         n += 1;
                     }
                     assert_eq!(n, STREAM_COUNT);

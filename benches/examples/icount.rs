@@ -12,7 +12,9 @@
 //! decode_connect, decode_subscribe5, decode_stream (one 10k-packet stream per
 //! input), encode_publish_16B, encode_publish_64KiB, encode_connect,
 //! encode_subscribe5, client_publish_qos0, client_qos1_round_trip,
-//! client_inbound_qos0. Codecs: mqtt-sansio/v4, mqtt-sansio/v5, mqttbytes/v4,
+//! client_inbound_qos0. Codecs: mqtt-sansio/v4, mqtt-sansio/v5 (owned decode),
+//! mqtt-sansio-ref/v4, mqtt-sansio-ref/v5 (borrowed `decode_ref`, decode
+//! scenarios only), mqttbytes/v4,
 //! mqttbytes/v5, rumqttc/v4, mqttrs/v4, mqtt-protocol/v4, memcpy (encode of
 //! 64 KiB only).
 
@@ -53,6 +55,13 @@ fn decode(codec: &str, bytes: &[u8], n: usize, stream: bool) {
         "mqtt-sansio/v4" | "mqtt-sansio/v5" => measured(&mut inputs, |b| {
             while let Some(p) = mqtt_sansio::codec::decode(b, ver, MAX).unwrap() {
                 black_box(p);
+            }
+        }),
+        "mqtt-sansio-ref/v4" | "mqtt-sansio-ref/v5" => measured(&mut inputs, |b| {
+            let mut at = 0;
+            while let Some((p, len)) = mqtt_sansio::codec::decode_ref(&b[at..], ver, MAX).unwrap() {
+                black_box(p);
+                at += len;
             }
         }),
         "mqttbytes/v4" => measured(&mut inputs, |b| {

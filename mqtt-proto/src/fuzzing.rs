@@ -12,8 +12,8 @@
 //! run out every read returns zero, so any input builds some valid value.
 
 use crate::codec::{
-    check_frame, decode as decode_stream, decode_packet, encode, encoded_len, DecodeError,
-    FrameStatus, Packet,
+    check_frame, decode as decode_stream, decode_packet, decode_packet_ref, decode_ref, encode,
+    encoded_len, DecodeError, FrameStatus, Packet,
 };
 use crate::ProtocolVersion;
 use alloc::vec::Vec;
@@ -48,8 +48,10 @@ pub fn decode_v5(data: &[u8]) {
 
 /// Decodes `data` as a stream of packets and checks, for each one, that the
 /// frame check, the one-packet decoder and the streaming decoder agree, that
-/// the maximum packet size is enforced from the fixed header, and that every
-/// packet that decodes re-encodes to a packet that decodes to itself.
+/// the borrowed decoders (`decode_ref`, `decode_packet_ref`) give the same
+/// packet, error and length as the owned ones, that the maximum packet size
+/// is enforced from the fixed header, and that every packet that decodes
+/// re-encodes to a packet that decodes to itself.
 ///
 /// Never panics for any input unless the codec breaks one of those rules.
 pub fn decode_bytes(data: &[u8], version: ProtocolVersion) {
@@ -59,6 +61,7 @@ pub fn decode_bytes(data: &[u8], version: ProtocolVersion) {
         let rest = &data[at..];
         let mut buf = BytesMut::from(rest);
         let streamed = decode_stream(&mut buf, version, MAX_PACKET);
+        same_borrowed(rest, rest.len() - buf.len(), &streamed, version);
         match check_frame(rest, MAX_PACKET) {
             Err(e) => {
                 assert_eq!(streamed, Err(e), "decode must report the frame error");
@@ -108,6 +111,32 @@ pub fn decode_bytes(data: &[u8], version: ProtocolVersion) {
                 at += len;
             }
         }
+    }
+}
+
+/// The borrowed decoders agree with the owned streaming decoder's result
+/// `streamed` on `rest`, of which it consumed `consumed` bytes.
+fn same_borrowed(
+    rest: &[u8],
+    consumed: usize,
+    streamed: &Result<Option<Packet>, DecodeError>,
+    version: ProtocolVersion,
+) {
+    match (decode_ref(rest, version, MAX_PACKET), streamed) {
+        (Ok(None), Ok(None)) => {}
+        (Err(a), Err(b)) => assert_eq!(&a, b, "decode_ref and decode: same error"),
+        (Ok(Some((r, len))), Ok(Some(p))) => {
+            assert_eq!(len, consumed, "decode_ref and decode: same length");
+            let frame = Bytes::copy_from_slice(&rest[..len]);
+            assert_eq!(
+                &r.to_packet(&frame),
+                p,
+                "decode_ref and decode: same packet"
+            );
+            let one = decode_packet_ref(&frame, version).map(|r| r.to_packet(&frame));
+            assert_eq!(one.as_ref(), Ok(p), "decode_packet_ref: same packet");
+        }
+        (borrowed, owned) => panic!("decode_ref gave {borrowed:?}, decode {owned:?}"),
     }
 }
 
@@ -167,6 +196,12 @@ pub fn roundtrip(data: &[u8]) {
     let bytes = encode_checked(&p, v);
     let back = decode_packet(bytes.clone(), v);
     assert_eq!(back.as_ref(), Ok(&p), "decode(encode(p)) == p");
+    let borrowed = decode_packet_ref(&bytes, v).map(|r| r.to_packet(&bytes));
+    assert_eq!(
+        borrowed.as_ref(),
+        Ok(&p),
+        "decode_packet_ref(encode(p)) == p"
+    );
     // The streaming decoder agrees, and a strict prefix is never a packet.
     let mut buf = BytesMut::from(&bytes[..]);
     assert_eq!(decode_stream(&mut buf, v, MAX_PACKET), Ok(Some(p)));

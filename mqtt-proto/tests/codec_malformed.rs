@@ -13,10 +13,17 @@ use ProtocolVersion::{V3_1, V3_1_1, V5};
 
 #[track_caller]
 fn err(v: ProtocolVersion, bytes: &[u8]) -> DecodeError {
-    match decode_packet(Bytes::copy_from_slice(bytes), v) {
+    let e = match decode_packet(Bytes::copy_from_slice(bytes), v) {
         Ok(p) => panic!("decoded {p:?}"),
         Err(e) => e,
-    }
+    };
+    // The borrowed decoder refuses the same bytes with the same error.
+    assert_eq!(
+        mqtt_sansio::codec::decode_packet_ref(bytes, v),
+        Err(e),
+        "borrowed decoding {v:?}"
+    );
+    e
 }
 
 /// A v5 packet: first byte, variable header before the properties, the

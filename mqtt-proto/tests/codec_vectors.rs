@@ -30,6 +30,7 @@ fn both_ways(v: ProtocolVersion, bytes: &[u8], packet: Packet) {
         Ok(packet.clone()),
         "decoding {v:?}"
     );
+    borrowed_decodes_to(v, bytes, &packet);
     let mut out = BytesMut::new();
     assert_eq!(encode(&packet, v, usize::MAX, &mut out), Ok(bytes.len()));
     assert_eq!(&out[..], bytes, "encoding {v:?}");
@@ -39,7 +40,19 @@ fn both_ways(v: ProtocolVersion, bytes: &[u8], packet: Packet) {
 /// `bytes` decodes to `packet` (an alternative, non-canonical wire form).
 #[track_caller]
 fn decodes_to(v: ProtocolVersion, bytes: &[u8], packet: Packet) {
-    assert_eq!(decode_packet(Bytes::copy_from_slice(bytes), v), Ok(packet));
+    assert_eq!(
+        decode_packet(Bytes::copy_from_slice(bytes), v),
+        Ok(packet.clone())
+    );
+    borrowed_decodes_to(v, bytes, &packet);
+}
+
+/// The borrowed decoder reads `bytes` as the same `packet`.
+#[track_caller]
+fn borrowed_decodes_to(v: ProtocolVersion, bytes: &[u8], packet: &Packet) {
+    let frame = Bytes::copy_from_slice(bytes);
+    let borrowed = mqtt_sansio::codec::decode_packet_ref(&frame, v).map(|r| r.to_packet(&frame));
+    assert_eq!(borrowed.as_ref(), Ok(packet), "borrowed decoding {v:?}");
 }
 
 // ------------------------------------------------------------------ CONNECT

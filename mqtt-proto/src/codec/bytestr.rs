@@ -64,19 +64,6 @@ impl ByteStr {
         ByteStr(share(buf, s.as_bytes()))
     }
 
-    /// Wraps `bytes` after `validate` accepted them: `validate` returns the
-    /// bytes as `&str` (proof of UTF-8) or its own error. Zero-copy.
-    #[inline(always)]
-    pub(crate) fn from_validated<E>(
-        bytes: Bytes,
-        validate: impl FnOnce(&[u8]) -> Result<&str, E>,
-    ) -> Result<Self, E> {
-        let s = validate(&bytes)?;
-        // The invariant of `as_str`: the bytes are those `validate` returned as a `&str`.
-        assert!(s.as_ptr() == bytes.as_ptr() && s.len() == bytes.len());
-        Ok(ByteStr(bytes))
-    }
-
     /// The string.
     pub fn as_str(&self) -> &str {
         // SAFETY: every constructor validated the bytes as UTF-8 and they are immutable.

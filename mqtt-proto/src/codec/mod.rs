@@ -1,13 +1,31 @@
 //! The MQTT wire format: frame splitting, decoding and encoding of every packet
 //! of MQTT 3.1 (`MQIsdp`, level 3), 3.1.1 (`MQTT`, level 4) and 5.0 (level 5).
 //!
-//! Decoded packets are zero-copy: topics, payloads, strings, binary data and
-//! properties are [`Bytes`] slices of the receive buffer, and UTF-8 is validated
-//! once, at decode time.
-//!
 //! This module defines the packet data model; frame splitting ([`check_frame`]),
-//! decoding ([`decode_packet`], [`decode`]) and encoding ([`encode`],
-//! [`encoded_len`]) live in their own files.
+//! decoding ([`decode`], [`decode_packet`], [`decode_ref`],
+//! [`decode_packet_ref`]) and encoding ([`encode`], [`encoded_len`]) live in
+//! their own files.
+//!
+//! # Two ways to decode
+//!
+//! Both check exactly the same rules and return the same [`DecodeError`]s:
+//! there is one parser, producing the borrowed form, and the owned decoder
+//! builds its [`Packet`] from it.
+//!
+//! - **Owned** — [`decode`] (streaming, from a [`BytesMut`](bytes::BytesMut))
+//!   and [`decode_packet`] (one whole frame as [`Bytes`]) give a [`Packet`]
+//!   that keeps no borrow: topics, payloads, strings, binary data and
+//!   properties are [`Bytes`] slices of the receive buffer (one reference
+//!   count each, no copy). Use it to keep packets beyond the buffer's life:
+//!   queue them, hand them to another task, store them in a session.
+//! - **Borrowed** — [`decode_ref`] (streaming, from a `&[u8]`; it returns the
+//!   packet and its length, and the caller advances) and [`decode_packet_ref`]
+//!   (one whole frame) give a [`PacketRef`] whose strings are `&str` and whose
+//!   binary data, payloads, filter lists, reason codes and properties are
+//!   validated regions of the buffer, read through infallible iterators. No
+//!   allocation, no reference count: the cheapest way to parse in place, when
+//!   the packet is handled before the buffer is reused.
+//!   [`PacketRef::to_packet`] turns one into a [`Packet`] when it must be kept.
 //!
 //! ```
 //! use bytes::BytesMut;
@@ -27,6 +45,24 @@
 //! assert_eq!(decoded, Some(publish));
 //! assert!(buf.is_empty());
 //! ```
+//!
+//! Parsing in place with the borrowed decoder:
+//!
+//! ```
+//! use mqtt_sansio::codec::{decode_ref, PacketRef, ProtocolVersion};
+//! // Received bytes: a PUBLISH to "a/b" with payload "on", then a SUBACK (id 1, QoS 1 granted).
+//! let received = [0x30, 0x07, 0x00, 0x03, b'a', b'/', b'b', b'o', b'n', 0x90, 0x03, 0x00, 0x01, 0x01];
+//! let mut at = 0;
+//! while let Some((packet, len)) = decode_ref(&received[at..], ProtocolVersion::V3_1_1, 1024).unwrap() {
+//!     match packet {
+//!         PacketRef::Publish(p) => assert_eq!((p.topic, p.payload), ("a/b", &b"on"[..])),
+//!         PacketRef::SubAck(s) => assert_eq!(s.codes.len(), 1),
+//!         other => panic!("unexpected {other:?}"),
+//!     }
+//!     at += len;
+//! }
+//! assert_eq!(at, received.len());
+//! ```
 
 //! # Design notes
 //!
@@ -35,26 +71,35 @@
 //!   its rule; the encoder refuses the same things with an [`EncodeError`]
 //!   before writing a byte. MQTT 3.x rules are applied to 3.x packets and MQTT
 //!   5 rules to 5.0 packets (for example the minimal Variable Byte Integer).
-//! - **Zero-copy.** A decoded packet holds reference-counted slices of the
+//! - **Zero-copy.** An owned packet holds reference-counted slices of the
 //!   frame. The price is one atomic increment (and later decrement) per
 //!   string or binary field, which on small packets costs more than all the
-//!   parsing; the PUBLISH payload itself takes the frame's own reference.
+//!   parsing; the PUBLISH payload itself takes the frame's own reference. The
+//!   borrowed packet pays none of it.
+//! - **One parser.** `decode_ref.rs` and `props_ref.rs` check every rule and
+//!   build the [`PacketRef`]; `decode.rs` only converts it to a [`Packet`]
+//!   (re-reading validated lists and property blocks, never re-checking them).
 //! - **Small packets.** [`Properties`] is one pointer, `None` while empty, so
 //!   a [`Packet`] is under 200 bytes and moving one is cheap; only packets
 //!   that carry properties allocate for them.
 //! - **nom** parses the fields (`complete` parsers over the frame, a custom
 //!   error type carrying the [`DecodeError`]); the frame split
 //!   ([`check_frame`]) reads only the fixed header.
+//! - **CONNECT** is boxed in [`Packet`] (see the note there) but not in
+//!   [`PacketRef`], which must not allocate.
 
 use bytes::Bytes;
 use core::num::NonZeroU16;
 
 mod bytestr;
 mod decode;
+mod decode_ref;
 mod encode;
 mod error;
 mod frame;
+mod packet_ref;
 mod properties;
+mod props_ref;
 mod props_wire;
 mod reason;
 pub(crate) mod scan;
@@ -62,11 +107,19 @@ mod wire;
 
 pub use bytestr::ByteStr;
 pub use decode::{decode, decode_packet};
+pub use decode_ref::{decode_packet_ref, decode_ref};
 pub use encode::{encode, encoded_len};
 pub(crate) use encode::{encode_validated_publish, validated_publish_len};
 pub use error::{DecodeError, EncodeError};
 pub use frame::{check_frame, FrameStatus, MAX_REMAINING_LENGTH};
+pub use packet_ref::{
+    AuthRef, ConnAckRef, ConnectRef, DisconnectRef, PacketRef, PubResponseRef, PublishRef,
+    ReasonCodes, ReasonCodesIter, SubAckRef, SubscribeFilterRef, SubscribeFilters,
+    SubscribeFiltersIter, SubscribeRef, TopicFilters, TopicFiltersIter, UnsubAckRef,
+    UnsubscribeRef, WillRef,
+};
 pub use properties::{Properties, PropertyValues};
+pub use props_ref::{PropertiesIter, PropertiesRef, PropertyRef};
 pub use reason::ReasonCode;
 
 /// A packet identifier: never zero on the wire `[MQTT-2.3.1-1]`.
