@@ -658,3 +658,38 @@ fn connack_properties_are_surfaced_on_connected() {
         [Event::Connected { properties, .. }] if *properties == props
     ));
 }
+
+#[test]
+fn a_maximum_packet_size_too_small_for_acks_ends_the_connection() {
+    // [MQTT-3.1.2-24]: nothing over the broker's Maximum Packet Size may be
+    // sent; below 4 bytes not even a PUBACK fits, so the connection could
+    // only stall. It ends with a typed violation instead.
+    for max in [1u32, 2, 3] {
+        let mut props = Properties::default();
+        props.maximum_packet_size = Some(max);
+        let mut p = Pair::new(config_v5(), with_connack(props));
+        p.client.connect(p.now);
+        p.drive();
+        assert!(!p.client.is_connected(), "max {max}");
+        let cause = ConnectionError::Protocol(ProtocolViolation::MaximumPacketSizeTooSmall { max });
+        assert!(
+            p.take_events()
+                .iter()
+                .any(|e| matches!(e, Event::ConnectionLost { cause: c, .. } if *c == cause)),
+            "max {max}"
+        );
+        // The DISCONNECT saying why is sent only where it fits (3 bytes with
+        // its reason code).
+        let disconnects = p
+            .sent()
+            .iter()
+            .filter(|x| matches!(x, Packet::Disconnect(_)))
+            .count();
+        assert_eq!(disconnects, usize::from(max >= 3), "max {max}");
+    }
+    // Four bytes is enough: the connection stands.
+    let mut props = Properties::default();
+    props.maximum_packet_size = Some(4);
+    let p = Pair::connected(config_v5(), with_connack(props));
+    assert!(p.client.is_connected());
+}

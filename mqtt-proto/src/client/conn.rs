@@ -17,7 +17,7 @@ use core::time::Duration;
 use super::error::{ConfigError, ConnectionError, DisconnectError, ProtocolViolation, ReauthError};
 use super::event::{DisconnectOptions, Event, TransportCommand};
 use super::timer::Timer;
-use super::{BrokerLimits, Client, Config, ReconnectPolicy, State};
+use super::{BrokerLimits, Client, Config, ReconnectPolicy, State, MIN_USABLE_PACKET_SIZE};
 use crate::codec::{
     self, Auth, ByteStr, ConnAck, Connect, Disconnect, Packet, PacketType, Properties,
     ProtocolVersion, QoS, ReasonCode,
@@ -373,6 +373,13 @@ impl<I: Instant> Client<I> {
             subscription_ids_available: p.subscription_identifier_available != Some(0),
             shared_available: p.shared_subscription_available != Some(0),
         };
+        if let Some(max) = p.maximum_packet_size {
+            if (max as usize) < MIN_USABLE_PACKET_SIZE {
+                // The DISCONNECT that says so is sent only if it fits.
+                self.violation(now, ProtocolViolation::MaximumPacketSizeTooSmall { max });
+                return;
+            }
+        }
         if let Some(id) = &p.assigned_client_identifier {
             self.client_id = id.clone();
         }

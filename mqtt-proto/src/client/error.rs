@@ -300,6 +300,15 @@ pub enum ProtocolViolation {
     /// CONNACK Session Present = 1 in answer to Clean Start = 1
     /// (3.1.1 `[MQTT-3.2.2-1]`, v5 `[MQTT-3.2.2-2]`).
     SessionPresentOnCleanStart,
+    /// CONNACK's Maximum Packet Size (MQTT 5) is below
+    /// [`MIN_USABLE_PACKET_SIZE`](super::MIN_USABLE_PACKET_SIZE): the client
+    /// could not send the acknowledgements (PUBACK... are 4 bytes) or the
+    /// PINGREQ the session needs `[MQTT-3.1.2-24]`, so the connection cannot
+    /// work and is ended rather than left to stall.
+    MaximumPacketSizeTooSmall {
+        /// The broker's Maximum Packet Size.
+        max: u32,
+    },
 }
 
 impl ProtocolViolation {
@@ -313,6 +322,9 @@ impl ProtocolViolation {
             ProtocolViolation::InvalidTopicAlias { .. } => ReasonCode::TopicAliasInvalid,
             ProtocolViolation::ReceiveMaximumExceeded => ReasonCode::ReceiveMaximumExceeded,
             ProtocolViolation::EmptyTopic => ReasonCode::TopicNameInvalid,
+            ProtocolViolation::MaximumPacketSizeTooSmall { .. } => {
+                ReasonCode::ImplementationSpecificError
+            }
             _ => ReasonCode::ProtocolError,
         }
     }

@@ -58,6 +58,13 @@ use requests::Request;
 use rng::Rng;
 use timer::{Timer, TimerTable};
 
+/// The smallest broker Maximum Packet Size (MQTT 5 CONNACK) a connection can
+/// work with: 4 bytes, the size of PUBACK / PUBREC / PUBREL / PUBCOMP, which
+/// the client must be able to send (PINGREQ and DISCONNECT are 2). A broker
+/// announcing less ends the connection with
+/// [`ProtocolViolation::MaximumPacketSizeTooSmall`].
+pub const MIN_USABLE_PACKET_SIZE: usize = 4;
+
 /// Where the connection stands ([`Client::state`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
