@@ -340,6 +340,20 @@ impl<'a> Iterator for SubscribeFiltersIter<'a> {
 
 impl ExactSizeIterator for SubscribeFiltersIter<'_> {}
 
+/// A vector of exactly `n` values from `next`, allocated once.
+///
+/// The list types count their entries at decode, so the length is known:
+/// extending from a range (an exact-size source the standard library trusts)
+/// writes each value without a per-element capacity check, which the list
+/// iterators themselves cannot promise. Their `next` never falls back to the
+/// `unwrap_or` defaults above, as the region holds exactly `count` entries.
+#[inline(always)]
+fn exact_vec<T>(n: usize, mut next: impl FnMut() -> T) -> Vec<T> {
+    let mut v = Vec::with_capacity(n);
+    v.extend((0..n).map(|_| next()));
+    v
+}
+
 /// A length-prefixed field at the front of `b`, and what follows it.
 #[inline]
 fn split_string(b: &[u8]) -> Option<(&[u8], &[u8])> {
@@ -556,11 +570,17 @@ impl<'a> PacketRef<'a> {
             PacketRef::PubRel(r) => Packet::PubRel(response(r)),
             PacketRef::PubComp(r) => Packet::PubComp(response(r)),
             PacketRef::Subscribe(s) => {
-                let mut filters = Vec::with_capacity(s.filters.len());
-                filters.extend(s.filters.iter().map(|f| SubscribeFilter {
-                    filter: o.str(f.filter),
-                    options: f.options,
-                }));
+                let mut it = s.filters.iter();
+                let filters = exact_vec(s.filters.len(), || {
+                    let f = it.next().unwrap_or(SubscribeFilterRef {
+                        filter: "",
+                        options: SubscriptionOptions::new(QoS::AtMostOnce),
+                    });
+                    SubscribeFilter {
+                        filter: o.str(f.filter),
+                        options: f.options,
+                    }
+                });
                 Packet::Subscribe(Subscribe {
                     packet_id: s.packet_id,
                     filters,
@@ -573,8 +593,8 @@ impl<'a> PacketRef<'a> {
                 properties: s.properties.to_properties(o),
             }),
             PacketRef::Unsubscribe(u) => {
-                let mut filters = Vec::with_capacity(u.filters.len());
-                filters.extend(u.filters.iter().map(|f| o.str(f)));
+                let mut it = u.filters.iter();
+                let filters = exact_vec(u.filters.len(), || o.str(it.next().unwrap_or("")));
                 Packet::Unsubscribe(Unsubscribe {
                     packet_id: u.packet_id,
                     filters,
