@@ -528,6 +528,15 @@ impl<'a> PacketRef<'a> {
         self.to_packet_with(&Owner::new(frame))
     }
 
+    /// The owned [`Packet`], every field copied: for a frame that is not a
+    /// [`Bytes`] (the client's receive buffer, decoded in place). The usual
+    /// acknowledgement has no field to copy, so this allocates nothing.
+    pub(crate) fn to_packet_copied(self) -> Packet {
+        // No field lies inside an empty frame: `Owner` copies each one.
+        static NO_FRAME: Bytes = Bytes::new();
+        self.to_packet_with(&Owner::new(&NO_FRAME))
+    }
+
     pub(crate) fn to_packet_with(self, o: &Owner<'_>) -> Packet {
         let response = |r: PubResponseRef<'_>| PubResponse {
             packet_id: r.packet_id,
