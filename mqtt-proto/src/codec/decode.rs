@@ -103,8 +103,10 @@ fn decode_other(
 ) -> Result<Packet, DecodeError> {
     // The frame is taken by value so that dropping it is done here, out of
     // the inlined PUBLISH path.
-    let p = decode_checked_ref(&frame, h, version)?;
-    Ok(p.to_packet_with(&Owner::new(&frame)))
+    match decode_checked_ref(&frame, h, version) {
+        Ok(ref p) => Ok(p.owned_with(&Owner::new(&frame))),
+        Err(e) => Err(e),
+    }
 }
 
 /// Convenience streaming decoder: `Ok(None)` if `buf` does not yet hold a

@@ -525,7 +525,7 @@ impl<'a> PacketRef<'a> {
     /// assert_eq!(borrowed.to_packet(&frame), decode_packet(frame.clone(), v).unwrap());
     /// ```
     pub fn to_packet(self, frame: &Bytes) -> Packet {
-        self.to_packet_with(&Owner::new(frame))
+        self.owned_with(&Owner::new(frame))
     }
 
     /// The owned [`Packet`], every field copied: for a frame that is not a
@@ -534,16 +534,18 @@ impl<'a> PacketRef<'a> {
     pub(crate) fn to_packet_copied(self) -> Packet {
         // No field lies inside an empty frame: `Owner` copies each one.
         static NO_FRAME: Bytes = Bytes::new();
-        self.to_packet_with(&Owner::new(&NO_FRAME))
+        self.owned_with(&Owner::new(&NO_FRAME))
     }
 
-    pub(crate) fn to_packet_with(self, o: &Owner<'_>) -> Packet {
+    /// By reference: the decoder converts the `PacketRef` where its
+    /// result left it instead of copying the (large) value into the call.
+    pub(crate) fn owned_with(&self, o: &Owner<'_>) -> Packet {
         let response = |r: PubResponseRef<'_>| PubResponse {
             packet_id: r.packet_id,
             reason: r.reason,
             properties: r.properties.to_properties(o),
         };
-        match self {
+        match *self {
             PacketRef::Connect(c) => Packet::Connect(alloc::boxed::Box::new(Connect {
                 protocol: c.protocol,
                 clean_start: c.clean_start,
