@@ -270,7 +270,7 @@ impl<I: Instant> Client<I> {
             } else {
                 match codec::decode_ref(&self.rx, self.protocol, max) {
                     Ok(Some((p, len))) => {
-                        let packet = p.to_packet_copied();
+                        let packet = p.owned_copy();
                         bytes::Buf::advance(&mut self.rx, len);
                         Ok(Some(packet))
                     }

@@ -30,6 +30,9 @@ pub(crate) fn validated_str(b: &[u8]) -> &str {
     }
 }
 
+/// A frame no field lies inside: an [`Owner`] of it copies every field.
+static NO_FRAME: Bytes = Bytes::new();
+
 /// Builds owned values from borrowed ones: zero-copy slices of `frame` when
 /// they lie inside it, copies otherwise.
 pub(crate) struct Owner<'f> {
@@ -531,10 +534,23 @@ impl<'a> PacketRef<'a> {
     /// The owned [`Packet`], every field copied: for a frame that is not a
     /// [`Bytes`] (the client's receive buffer, decoded in place). The usual
     /// acknowledgement has no field to copy, so this allocates nothing.
-    pub(crate) fn to_packet_copied(self) -> Packet {
-        // No field lies inside an empty frame: `Owner` copies each one.
-        static NO_FRAME: Bytes = Bytes::new();
-        self.owned_with(&Owner::new(&NO_FRAME))
+    #[inline]
+    pub(crate) fn owned_copy(&self) -> Packet {
+        // The acknowledgements of the publish flows, inline: nothing to copy
+        // unless they carry properties.
+        let response = |r: &PubResponseRef<'_>| PubResponse {
+            packet_id: r.packet_id,
+            reason: r.reason,
+            properties: r.properties.to_properties(&Owner::new(&NO_FRAME)),
+        };
+        match self {
+            PacketRef::PubAck(r) => Packet::PubAck(response(r)),
+            PacketRef::PubRec(r) => Packet::PubRec(response(r)),
+            PacketRef::PubRel(r) => Packet::PubRel(response(r)),
+            PacketRef::PubComp(r) => Packet::PubComp(response(r)),
+            PacketRef::PingResp => Packet::PingResp,
+            _ => self.owned_with(&Owner::new(&NO_FRAME)),
+        }
     }
 
     /// By reference: the decoder converts the `PacketRef` where its
