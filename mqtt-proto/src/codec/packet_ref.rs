@@ -348,8 +348,8 @@ impl ExactSizeIterator for SubscribeFiltersIter<'_> {}
 /// The list types count their entries at decode, so the length is known:
 /// extending from a range (an exact-size source the standard library trusts)
 /// writes each value without a per-element capacity check, which the list
-/// iterators themselves cannot promise. Their `next` never falls back to the
-/// `unwrap_or` defaults above, as the region holds exactly `count` entries.
+/// iterators themselves cannot promise. The callers' `unwrap_or` defaults
+/// are never taken: a validated region holds exactly `count` entries.
 #[inline(always)]
 fn exact_vec<T>(n: usize, mut next: impl FnMut() -> T) -> Vec<T> {
     let mut v = Vec::with_capacity(n);
@@ -553,8 +553,10 @@ impl<'a> PacketRef<'a> {
         }
     }
 
-    /// By reference: the decoder converts the `PacketRef` where its
-    /// result left it instead of copying the (large) value into the call.
+    /// The owned [`Packet`], each field a slice of `o`'s frame (or a copy).
+    ///
+    /// By reference: the decoder converts the `PacketRef` where its result
+    /// left it instead of copying the (large) value into the call.
     pub(crate) fn owned_with(&self, o: &Owner<'_>) -> Packet {
         let response = |r: PubResponseRef<'_>| PubResponse {
             packet_id: r.packet_id,
