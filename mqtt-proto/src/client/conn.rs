@@ -257,7 +257,28 @@ impl<I: Instant> Client<I> {
         self.rx.extend_from_slice(data);
         let max = self.cfg.max_incoming_packet_size as usize;
         while matches!(self.state, State::Connecting | State::Connected) {
-            match codec::decode(&mut self.rx, self.protocol, max) {
+            // A PUBLISH is split off the buffer: its topic and payload reach
+            // the application as slices of it. Every other packet is decoded
+            // in place and the buffer advanced past it: no reference count,
+            // and no allocation unless it carries fields the client keeps.
+            let publish = self
+                .rx
+                .first()
+                .map_or(true, |&b| b >> 4 == PacketType::Publish as u8);
+            let decoded = if publish {
+                codec::decode(&mut self.rx, self.protocol, max)
+            } else {
+                match codec::decode_ref(&self.rx, self.protocol, max) {
+                    Ok(Some((p, len))) => {
+                        let packet = p.owned_copy();
+                        bytes::Buf::advance(&mut self.rx, len);
+                        Ok(Some(packet))
+                    }
+                    Ok(None) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            };
+            match decoded {
                 Ok(Some(packet)) => {
                     self.last_rx = Some(now);
                     self.on_packet(now, packet);

@@ -30,30 +30,41 @@ use bytes::{Buf, Bytes, BytesMut};
 #[inline]
 pub fn decode_packet(frame: Bytes, version: ProtocolVersion) -> Result<Packet, DecodeError> {
     let h = whole_frame_header(&frame)?;
-    decode_checked(frame, h, version)
+    decode_checked(frame, h, version, |p| p)
 }
 
 /// Decodes a frame whose fixed header `h` was read and whose length matches it.
+///
+/// `wrap` makes the caller's success value of the packet, so that the packet
+/// is written once, in place, into the caller's result (measured: moving a
+/// finished `Result<Packet, _>` into an `Option` cost a copy per PUBLISH;
+/// with this and the frame dropped in `decode_other`, 373 -> 349
+/// instructions per owned 16 B PUBLISH decode).
 #[inline(always)]
-fn decode_checked(
+fn decode_checked<R>(
     frame: Bytes,
     h: FixedHeader,
     version: ProtocolVersion,
-) -> Result<Packet, DecodeError> {
+    wrap: impl FnOnce(Packet) -> R,
+) -> Result<R, DecodeError> {
     // PUBLISH is the hot path: inline, and its payload takes the frame's own
     // reference instead of a new one.
     if h.byte1 >> 4 == PacketType::Publish as u8 {
-        return publish(frame, h, version);
+        return publish(frame, h, version, wrap);
     }
-    decode_other(&frame, h, version)
+    match decode_other(frame, h, version) {
+        Ok(p) => Ok(wrap(p)),
+        Err(e) => Err(e),
+    }
 }
 
 #[inline(always)]
-fn publish(
+fn publish<R>(
     mut frame: Bytes,
     h: FixedHeader,
     version: ProtocolVersion,
-) -> Result<Packet, DecodeError> {
+    wrap: impl FnOnce(Packet) -> R,
+) -> Result<R, DecodeError> {
     let p = publish_checked(&frame, h, version, |p| p, |p| p)?;
     let properties = if p.properties.is_empty() {
         Properties::EMPTY
@@ -67,7 +78,7 @@ fn publish(
     let payload_at = frame.len() - p.payload.len();
     frame.advance(payload_at);
     // Built in one expression so the (large) packet is written once, in place.
-    Ok(Packet::Publish(Publish {
+    Ok(wrap(Packet::Publish(Publish {
         dup,
         qos,
         retain,
@@ -75,7 +86,7 @@ fn publish(
         packet_id,
         properties,
         payload: frame,
-    }))
+    })))
 }
 
 /// The properties of an MQTT 5 PUBLISH: out of line, the hot path has none.
@@ -86,12 +97,16 @@ fn owned_properties(frame: &Bytes, p: PropertiesRef<'_>) -> Properties {
 
 #[inline(never)]
 fn decode_other(
-    frame: &Bytes,
+    frame: Bytes,
     h: FixedHeader,
     version: ProtocolVersion,
 ) -> Result<Packet, DecodeError> {
-    let p = decode_checked_ref(frame, h, version)?;
-    Ok(p.to_packet_with(&Owner::new(frame)))
+    // The frame is taken by value so that dropping it is done here, out of
+    // the inlined PUBLISH path.
+    match decode_checked_ref(&frame, h, version) {
+        Ok(ref p) => Ok(p.owned_with(&Owner::new(&frame))),
+        Err(e) => Err(e),
+    }
 }
 
 /// Convenience streaming decoder: `Ok(None)` if `buf` does not yet hold a
@@ -133,8 +148,5 @@ pub fn decode(
     if buf.len() < len {
         return Ok(None);
     }
-    match decode_checked(buf.split_to(len).freeze(), h, version) {
-        Ok(p) => Ok(Some(p)),
-        Err(e) => Err(e),
-    }
+    decode_checked(buf.split_to(len).freeze(), h, version, Some)
 }

@@ -30,6 +30,9 @@ pub(crate) fn validated_str(b: &[u8]) -> &str {
     }
 }
 
+/// A frame no field lies inside: an [`Owner`] of it copies every field.
+static NO_FRAME: Bytes = Bytes::new();
+
 /// Builds owned values from borrowed ones: zero-copy slices of `frame` when
 /// they lie inside it, copies otherwise.
 pub(crate) struct Owner<'f> {
@@ -340,6 +343,20 @@ impl<'a> Iterator for SubscribeFiltersIter<'a> {
 
 impl ExactSizeIterator for SubscribeFiltersIter<'_> {}
 
+/// A vector of exactly `n` values from `next`, allocated once.
+///
+/// The list types count their entries at decode, so the length is known:
+/// extending from a range (an exact-size source the standard library trusts)
+/// writes each value without a per-element capacity check, which the list
+/// iterators themselves cannot promise. The callers' `unwrap_or` defaults
+/// are never taken: a validated region holds exactly `count` entries.
+#[inline(always)]
+fn exact_vec<T>(n: usize, mut next: impl FnMut() -> T) -> Vec<T> {
+    let mut v = Vec::with_capacity(n);
+    v.extend((0..n).map(|_| next()));
+    v
+}
+
 /// A length-prefixed field at the front of `b`, and what follows it.
 #[inline]
 fn split_string(b: &[u8]) -> Option<(&[u8], &[u8])> {
@@ -511,16 +528,42 @@ impl<'a> PacketRef<'a> {
     /// assert_eq!(borrowed.to_packet(&frame), decode_packet(frame.clone(), v).unwrap());
     /// ```
     pub fn to_packet(self, frame: &Bytes) -> Packet {
-        self.to_packet_with(&Owner::new(frame))
+        self.owned_with(&Owner::new(frame))
     }
 
-    pub(crate) fn to_packet_with(self, o: &Owner<'_>) -> Packet {
+    /// The owned [`Packet`], every field copied: for a frame that is not a
+    /// [`Bytes`] (the client's receive buffer, decoded in place). The usual
+    /// acknowledgement has no field to copy, so this allocates nothing.
+    #[inline]
+    pub(crate) fn owned_copy(&self) -> Packet {
+        // The acknowledgements of the publish flows, inline: nothing to copy
+        // unless they carry properties.
+        let response = |r: &PubResponseRef<'_>| PubResponse {
+            packet_id: r.packet_id,
+            reason: r.reason,
+            properties: r.properties.to_properties(&Owner::new(&NO_FRAME)),
+        };
+        match self {
+            PacketRef::PubAck(r) => Packet::PubAck(response(r)),
+            PacketRef::PubRec(r) => Packet::PubRec(response(r)),
+            PacketRef::PubRel(r) => Packet::PubRel(response(r)),
+            PacketRef::PubComp(r) => Packet::PubComp(response(r)),
+            PacketRef::PingResp => Packet::PingResp,
+            _ => self.owned_with(&Owner::new(&NO_FRAME)),
+        }
+    }
+
+    /// The owned [`Packet`], each field a slice of `o`'s frame (or a copy).
+    ///
+    /// By reference: the decoder converts the `PacketRef` where its result
+    /// left it instead of copying the (large) value into the call.
+    pub(crate) fn owned_with(&self, o: &Owner<'_>) -> Packet {
         let response = |r: PubResponseRef<'_>| PubResponse {
             packet_id: r.packet_id,
             reason: r.reason,
             properties: r.properties.to_properties(o),
         };
-        match self {
+        match *self {
             PacketRef::Connect(c) => Packet::Connect(alloc::boxed::Box::new(Connect {
                 protocol: c.protocol,
                 clean_start: c.clean_start,
@@ -556,11 +599,17 @@ impl<'a> PacketRef<'a> {
             PacketRef::PubRel(r) => Packet::PubRel(response(r)),
             PacketRef::PubComp(r) => Packet::PubComp(response(r)),
             PacketRef::Subscribe(s) => {
-                let mut filters = Vec::with_capacity(s.filters.len());
-                filters.extend(s.filters.iter().map(|f| SubscribeFilter {
-                    filter: o.str(f.filter),
-                    options: f.options,
-                }));
+                let mut it = s.filters.iter();
+                let filters = exact_vec(s.filters.len(), || {
+                    let f = it.next().unwrap_or(SubscribeFilterRef {
+                        filter: "",
+                        options: SubscriptionOptions::new(QoS::AtMostOnce),
+                    });
+                    SubscribeFilter {
+                        filter: o.str(f.filter),
+                        options: f.options,
+                    }
+                });
                 Packet::Subscribe(Subscribe {
                     packet_id: s.packet_id,
                     filters,
@@ -573,8 +622,8 @@ impl<'a> PacketRef<'a> {
                 properties: s.properties.to_properties(o),
             }),
             PacketRef::Unsubscribe(u) => {
-                let mut filters = Vec::with_capacity(u.filters.len());
-                filters.extend(u.filters.iter().map(|f| o.str(f)));
+                let mut it = u.filters.iter();
+                let filters = exact_vec(u.filters.len(), || o.str(it.next().unwrap_or("")));
                 Packet::Unsubscribe(Unsubscribe {
                     packet_id: u.packet_id,
                     filters,

@@ -147,10 +147,18 @@ impl<'a> PropertiesRef<'a> {
     }
 
     /// The owned [`Properties`]; strings and binary data share `owner`'s frame.
+    #[inline(always)]
     pub(crate) fn to_properties(self, owner: &Owner<'_>) -> Properties {
+        // Most packets have none: answered inline, without a call.
         if self.is_empty() {
             return Properties::EMPTY;
         }
+        self.to_properties_boxed(owner)
+    }
+
+    /// [`to_properties`](Self::to_properties) of a non-empty block.
+    #[inline(never)]
+    fn to_properties_boxed(self, owner: &Owner<'_>) -> Properties {
         let mut p = Box::new(PropertyValues::EMPTY);
         for prop in self.iter() {
             match prop {
