@@ -31,6 +31,15 @@ fn under_test() -> Vec<Broker> {
     list
 }
 
+/// One test at a time: rumqttd 0.20 may drop a connection accepted while another
+/// one closes (`Capabilities::disconnect_slot_race`), and some tests here close
+/// abruptly or are refused on purpose; run concurrently, they could make an
+/// unrelated test's CONNECT fail.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Runs `check` for every broker under test and every (version, URL) it speaks.
 fn for_each_broker_and_version(mut check: impl FnMut(&Broker, ProtocolVersion, &str, &str)) {
     for broker in under_test() {
@@ -45,6 +54,7 @@ fn for_each_broker_and_version(mut check: impl FnMut(&Broker, ProtocolVersion, &
 
 #[test]
 fn the_embedded_broker_is_always_first() {
+    let _serial = serial();
     let list = under_test();
     assert_eq!(list[0].name, "embedded");
     assert_eq!(list[0].kind, BrokerKind::Embedded);
@@ -52,6 +62,7 @@ fn the_embedded_broker_is_always_first() {
 
 #[test]
 fn listed_protocol_versions_are_accepted() {
+    let _serial = serial();
     for_each_broker_and_version(|_, version, url, who| {
         let (client, outcome) =
             RawClient::connect(url, version, &client_id("v"), true, None).unwrap();
@@ -68,6 +79,7 @@ fn listed_protocol_versions_are_accepted() {
 
 #[test]
 fn unlisted_protocol_versions_are_refused() {
+    let _serial = serial();
     for broker in under_test() {
         for version in ALL_VERSIONS {
             if broker.caps.url(version).is_some() {
@@ -92,6 +104,7 @@ fn unlisted_protocol_versions_are_refused() {
 
 #[test]
 fn granted_qos_is_capped_at_max_qos() {
+    let _serial = serial();
     for_each_broker_and_version(|broker, version, url, who| {
         let (mut client, _) = RawClient::connect_ok(url, version, &client_id("q"), true, None);
         let granted = client.subscribe(&topic("granted"), 2);
@@ -106,6 +119,7 @@ fn granted_qos_is_capped_at_max_qos() {
 
 #[test]
 fn qos2_publish_is_answered_as_the_table_says() {
+    let _serial = serial();
     for_each_broker_and_version(|broker, version, url, who| {
         let (mut client, _) = RawClient::connect_ok(url, version, &client_id("p"), true, None);
         let answer = client
@@ -123,6 +137,7 @@ fn qos2_publish_is_answered_as_the_table_says() {
 
 #[test]
 fn qos2_message_is_delivered_to_a_qos2_subscriber_as_the_table_says() {
+    let _serial = serial();
     for_each_broker_and_version(|broker, version, url, who| {
         if broker.caps.qos2_publish_answered_with_puback {
             // The publish side is already broken (see the test above); nothing to deliver.
@@ -148,6 +163,7 @@ fn qos2_message_is_delivered_to_a_qos2_subscriber_as_the_table_says() {
 
 #[test]
 fn retained_message_reaches_a_later_subscriber() {
+    let _serial = serial();
     for_each_broker_and_version(|broker, version, url, who| {
         let t = topic("retained");
         let (mut publisher, _) = RawClient::connect_ok(url, version, &client_id("r"), true, None);
@@ -173,6 +189,7 @@ fn retained_message_reaches_a_later_subscriber() {
 
 #[test]
 fn will_is_published_when_a_client_vanishes() {
+    let _serial = serial();
     for_each_broker_and_version(|broker, version, url, who| {
         let t = topic("will");
         let (mut watcher, _) = RawClient::connect_ok(url, version, &client_id("w"), true, None);
@@ -198,6 +215,7 @@ fn will_is_published_when_a_client_vanishes() {
 
 #[test]
 fn will_is_not_published_after_a_clean_disconnect() {
+    let _serial = serial();
     // [MQTT-3.1.2-10]: the will is removed when DISCONNECT is received.
     for_each_broker_and_version(|_, version, url, who| {
         let t = topic("nowill");
@@ -222,6 +240,7 @@ fn will_is_not_published_after_a_clean_disconnect() {
 
 #[test]
 fn persistent_session_keeps_qos1_messages_while_offline() {
+    let _serial = serial();
     for_each_broker_and_version(|broker, version, url, who| {
         let t = topic("offline");
         let id = client_id("ps");
@@ -255,6 +274,7 @@ fn persistent_session_keeps_qos1_messages_while_offline() {
 
 #[test]
 fn shared_subscription_delivers_each_message_once_to_the_group() {
+    let _serial = serial();
     for_each_broker_and_version(|broker, version, url, who| {
         let t = topic("shared");
         let filter = format!("$share/tk/{t}");
@@ -303,6 +323,7 @@ fn shared_subscription_delivers_each_message_once_to_the_group() {
 
 #[test]
 fn v5_puback_for_a_publish_without_subscribers() {
+    let _serial = serial();
     for broker in under_test() {
         let Some(url) = broker.caps.url(ProtocolVersion::V5) else {
             eprintln!("{}: no MQTT 5 (per table), nothing to check", broker.name);

@@ -410,8 +410,13 @@ impl RawClient {
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
     }
 
-    /// Close the socket without DISCONNECT (triggers the will).
-    pub fn drop_abruptly(self) {
+    /// Close the connection without DISCONNECT (triggers the will), then wait
+    /// (bounded by the read timeout) for the broker to close its side, for the
+    /// same reason as [`disconnect`](Self::disconnect).
+    pub fn drop_abruptly(mut self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Write);
+        let mut sink = [0u8; 256];
+        while matches!(self.stream.read(&mut sink), Ok(n) if n > 0) {}
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
     }
 }
