@@ -479,9 +479,14 @@ impl<I: Instant> Client<I> {
             self.limits.maximum_packet_size,
             &mut self.tx,
         )?;
+        self.note_sent(now);
+        Ok(n)
+    }
+
+    /// Something was queued for sending at `now`: the keep-alive restarts.
+    fn note_sent(&mut self, now: I) {
         self.last_tx = Some(now);
         self.rearm_keep_alive();
-        Ok(n)
     }
 
     /// [`Self::send`] for a PUBLISH whose topic name is known valid (see
@@ -498,8 +503,7 @@ impl<I: Instant> Client<I> {
             self.limits.maximum_packet_size,
             &mut self.tx,
         )?;
-        self.last_tx = Some(now);
-        self.rearm_keep_alive();
+        self.note_sent(now);
         Ok(n)
     }
 

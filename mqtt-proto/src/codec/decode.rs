@@ -7,7 +7,7 @@
 //! depend on its size.
 
 use super::decode_ref::{decode_checked_ref, publish_checked, whole_frame_header};
-use super::frame::{read_fixed_header, FixedHeader, HeaderRead};
+use super::frame::{packet_len, read_fixed_header, FixedHeader, HeaderRead};
 use super::packet_ref::Owner;
 use super::props_ref::PropertiesRef;
 use super::{ByteStr, DecodeError, Packet, PacketType, Properties, ProtocolVersion, Publish};
@@ -138,13 +138,7 @@ pub fn decode(
         HeaderRead::Short(_) => return Ok(None),
         HeaderRead::Done(h) => h,
     };
-    let len = h.header_len() + h.remaining;
-    if len > max_packet_size {
-        return Err(DecodeError::PacketTooLarge {
-            size: len,
-            max: max_packet_size,
-        });
-    }
+    let len = packet_len(&h, max_packet_size)?;
     if buf.len() < len {
         return Ok(None);
     }

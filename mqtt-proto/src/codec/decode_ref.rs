@@ -5,7 +5,7 @@
 //! [`decode_packet`](super::decode_packet)) builds its [`Packet`](super::Packet)
 //! from the result. Nothing here allocates or touches a reference count.
 
-use super::frame::{read_fixed_header, FixedHeader, HeaderRead};
+use super::frame::{packet_len, read_fixed_header, FixedHeader, HeaderRead};
 use super::packet_ref::{
     options_of, AuthRef, ConnAckRef, ConnectRef, DisconnectRef, PacketRef, PubResponseRef,
     PublishRef, ReasonCodes, SubAckRef, SubscribeFilters, SubscribeRef, TopicFilters, UnsubAckRef,
@@ -96,13 +96,7 @@ pub fn decode_ref(
         HeaderRead::Short(_) => return Ok(None),
         HeaderRead::Done(h) => h,
     };
-    let len = h.header_len() + h.remaining;
-    if len > max_packet_size {
-        return Err(DecodeError::PacketTooLarge {
-            size: len,
-            max: max_packet_size,
-        });
-    }
+    let len = packet_len(&h, max_packet_size)?;
     let Some(frame) = buf.get(..len) else {
         return Ok(None);
     };

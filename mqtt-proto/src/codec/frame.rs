@@ -89,6 +89,20 @@ pub(crate) fn read_fixed_header(buf: &[u8]) -> Result<HeaderRead, DecodeError> {
     Err(DecodeError::RemainingLengthTooLong)
 }
 
+/// The whole packet's length (fixed header included) for header `h`, refused
+/// from the header alone when it exceeds `max_packet_size`.
+#[inline(always)]
+pub(crate) fn packet_len(h: &FixedHeader, max_packet_size: usize) -> Result<usize, DecodeError> {
+    let len = h.header_len() + h.remaining;
+    if len > max_packet_size {
+        return Err(DecodeError::PacketTooLarge {
+            size: len,
+            max: max_packet_size,
+        });
+    }
+    Ok(len)
+}
+
 /// Looks at the front of `buf`: is a whole packet there?
 ///
 /// Enforces `max_packet_size` (total bytes, fixed header included) from the
@@ -108,13 +122,7 @@ pub fn check_frame(buf: &[u8], max_packet_size: usize) -> Result<FrameStatus, De
     match read_fixed_header(buf)? {
         HeaderRead::Short(needed) => Ok(FrameStatus::Incomplete { needed }),
         HeaderRead::Done(h) => {
-            let len = h.header_len() + h.remaining;
-            if len > max_packet_size {
-                return Err(DecodeError::PacketTooLarge {
-                    size: len,
-                    max: max_packet_size,
-                });
-            }
+            let len = packet_len(&h, max_packet_size)?;
             if buf.len() >= len {
                 Ok(FrameStatus::Complete { len })
             } else {
