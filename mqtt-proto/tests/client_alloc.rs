@@ -4,67 +4,23 @@
 //! Counts, not timings: deterministic on any machine. The counter is
 //! per-thread so the test harness's other threads do not disturb it.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+#[path = "support/bare.rs"]
+mod bare;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
+
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use mqtt_sansio::client::{Client, Config, Event, OutgoingPublish};
+use counting_alloc::allocations;
+use mqtt_sansio::client::{Client, Event, OutgoingPublish};
 use mqtt_sansio::codec::{self, ByteStr, Packet, Properties, ProtocolVersion, Publish, QoS};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> u64 {
-    ALLOCS.with(|c| c.get())
-}
-
-fn connected(version: ProtocolVersion) -> Client<Duration> {
-    let mut c = Client::new(Config::default().client_id("alloc").protocol(version)).unwrap();
-    c.connect(Duration::ZERO);
-    c.poll_transport();
-    c.handle_connected(Duration::ZERO);
-    let mut out = BytesMut::new();
-    c.poll_transmit(&mut out);
-    let mut connack = BytesMut::new();
-    codec::encode(
-        &Packet::ConnAck(codec::ConnAck {
-            session_present: false,
-            code: codec::ReasonCode::Success,
-            properties: Properties::default(),
-        }),
-        version,
-        usize::MAX,
-        &mut connack,
-    )
-    .unwrap();
-    c.handle_data(Duration::ZERO, &connack);
-    assert!(matches!(c.poll_event(), Some(Event::Connected { .. })));
-    c
-}
+static GLOBAL: counting_alloc::Counting = counting_alloc::Counting;
 
 fn qos0_publish_allocations(version: ProtocolVersion) -> u64 {
-    let mut c = connected(version);
+    let mut c = bare::connected("alloc", version);
     let mut out = BytesMut::with_capacity(4096);
     let payload = Bytes::from_static(&[7u8; 64]);
     let mut run = |c: &mut Client<Duration>, n: usize| {
@@ -89,7 +45,7 @@ fn qos0_publish_allocations(version: ProtocolVersion) -> u64 {
 }
 
 fn inbound_qos0_allocations(version: ProtocolVersion) -> u64 {
-    let mut c = connected(version);
+    let mut c = bare::connected("alloc", version);
     let mut wire = BytesMut::new();
     codec::encode(
         &Packet::Publish(Publish {

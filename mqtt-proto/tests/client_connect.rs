@@ -1,6 +1,8 @@
 //! Connecting: CONNECT from options, CONNACK, refusals, the 3.1 fall-back,
 //! the connect timeout, fail-over and disconnect.
 
+#[path = "support/bare.rs"]
+mod bare;
 #[path = "support/broker.rs"]
 mod broker;
 
@@ -542,27 +544,11 @@ fn received_bytes_may_arrive_in_any_chunking() {
     }
 }
 
-/// Connects a bare client (no harness) and accepts its CONNECT.
-fn raw_connected() -> Client<Duration> {
-    let mut c = Client::<Duration>::new(config()).unwrap();
-    c.connect(Duration::ZERO);
-    assert_eq!(
-        c.poll_transport(),
-        Some(TransportCommand::Open { server: 0 })
-    );
-    c.handle_connected(Duration::ZERO);
-    let mut out = bytes::BytesMut::new();
-    c.poll_transmit(&mut out);
-    c.handle_data(Duration::ZERO, &[0x20, 0x02, 0x00, 0x00]);
-    assert!(c.is_connected());
-    c
-}
-
 #[test]
 fn disconnect_on_a_live_connection_asks_to_await_the_server_close() {
     // [MQTT-3.14.4-1] the client closes after DISCONNECT; the server then
     // closes too, and the adapter waits for that before reporting "closed".
-    let mut c = raw_connected();
+    let mut c = bare::connected("close-kind", ProtocolVersion::V3_1_1);
     c.disconnect(Duration::ZERO, DisconnectOptions::default())
         .unwrap();
     let mut out = bytes::BytesMut::new();
@@ -578,7 +564,7 @@ fn disconnect_on_a_live_connection_asks_to_await_the_server_close() {
 fn a_broken_connection_is_closed_without_awaiting_the_server() {
     // A protocol violation (a PUBACK for an id never used) ends the connection
     // at once: nothing to wait for.
-    let mut c = raw_connected();
+    let mut c = bare::connected("close-kind", ProtocolVersion::V3_1_1);
     c.handle_data(Duration::ZERO, &[0x40, 0x02, 0x00, 0x07]);
     assert_eq!(
         c.poll_transport(),

@@ -2,37 +2,16 @@
 //! other packet is decoded in place and the buffer advanced past it. Both
 //! must agree on where each packet ends, however the bytes arrive.
 
+#[path = "support/bare.rs"]
+mod bare;
+
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use mqtt_sansio::client::{Client, Config, ConnectionError, Event, OutgoingPublish};
-use mqtt_sansio::codec::{self, ByteStr, DecodeError, Packet, Properties, ProtocolVersion, QoS};
+use mqtt_sansio::client::{Client, ConnectionError, Event, OutgoingPublish};
+use mqtt_sansio::codec::{self, ByteStr, DecodeError, Packet, ProtocolVersion, QoS};
 
 const T: Duration = Duration::ZERO;
-
-fn connected(version: ProtocolVersion) -> Client<Duration> {
-    let mut c = Client::new(Config::default().client_id("rx").protocol(version)).unwrap();
-    c.connect(T);
-    c.poll_transport();
-    c.handle_connected(T);
-    let mut out = BytesMut::new();
-    c.poll_transmit(&mut out);
-    let mut connack = BytesMut::new();
-    codec::encode(
-        &Packet::ConnAck(codec::ConnAck {
-            session_present: false,
-            code: codec::ReasonCode::Success,
-            properties: Properties::default(),
-        }),
-        version,
-        usize::MAX,
-        &mut connack,
-    )
-    .unwrap();
-    c.handle_data(T, &connack);
-    assert!(matches!(c.poll_event(), Some(Event::Connected { .. })));
-    c
-}
 
 /// Publishes at QoS 1 and returns the packet id bytes the client chose.
 fn publish_qos1(c: &mut Client<Duration>, version: ProtocolVersion) -> [u8; 2] {
@@ -69,7 +48,7 @@ fn summary(c: &mut Client<Duration>) -> Vec<String> {
 
 fn acks_and_publishes_split_at_every_byte(version: ProtocolVersion) {
     for cut in 0..=16 {
-        let mut c = connected(version);
+        let mut c = bare::connected("rx", version);
         let [hi, lo] = publish_qos1(&mut c, version);
         let _ = summary(&mut c);
         // PUBACK, PUBLISH "a/b" (QoS 0, payload "hi"), PINGRESP, PUBLISH "c".
@@ -109,7 +88,7 @@ fn acks_decoded_in_place_and_publishes_split_off_agree_on_packet_ends_5() {
 #[test]
 fn a_malformed_ack_decoded_in_place_is_a_protocol_violation() {
     let version = ProtocolVersion::V3_1_1;
-    let mut c = connected(version);
+    let mut c = bare::connected("rx", version);
     // PUBACK with packet id 0 `[MQTT-2.3.1-1]`.
     c.handle_data(T, &[0x40, 0x02, 0x00, 0x00]);
     let lost = std::iter::from_fn(|| c.poll_event()).find_map(|e| match e {

@@ -2,44 +2,21 @@
 //! and version, including walking every list and property it hands out;
 //! counted with a per-thread counting global allocator.
 
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 #[path = "support/strategies.rs"]
 mod strategies;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::hint::black_box;
 
 use bytes::{Bytes, BytesMut};
+use counting_alloc::allocations;
 use mqtt_sansio::codec::{decode_packet, decode_ref, encode, PacketRef, PropertiesRef};
 use proptest::prelude::*;
 use strategies::*;
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
-        System.realloc(ptr, layout, new_size)
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> u64 {
-    ALLOCS.with(|c| c.get())
-}
+static GLOBAL: counting_alloc::Counting = counting_alloc::Counting;
 
 /// Touches every property, so lazily parsed blocks are read in full.
 fn walk_props(p: PropertiesRef<'_>) -> usize {
