@@ -38,8 +38,8 @@ def fmt(ns):
     return "%.1f ns" % ns
 
 
-ORDER = ["mqtt-sansio/v4", "mqtt-sansio-ref/v4", "mqttbytes/v4", "rumqttc/v4", "mqttrs/v4", "mqtt-protocol/v4",
-         "mqtt-sansio/v5", "mqtt-sansio-ref/v5", "mqttbytes/v5", "rumqttc/v5", "memcpy/64KiB"]
+ORDER = ["harness", "mqtt-sansio/v4", "mqtt-sansio-ref/v4", "mqttbytes/v4", "rumqttc/v4", "mqttrs/v4", "mqtt-protocol/v4",
+         "mqtt-sansio/v5", "mqtt-sansio-ref/v5", "mqttbytes/v5", "rumqttc/v5", "memcpy/64KiB", "memcpy_at_37/64KiB"]
 
 
 def table(results):
