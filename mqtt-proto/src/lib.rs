@@ -169,6 +169,7 @@ extern crate std;
 
 pub mod client;
 pub mod codec;
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod time;
