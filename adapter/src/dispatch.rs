@@ -27,7 +27,7 @@
 
 use crate::{ConnectInfo, ConnectionLost, Delivery, Message};
 use mqtt_sansio::client::{AckToken, Subscriptions};
-use mqtt_sansio::codec::ByteStr;
+use mqtt_sansio::codec::{ByteStr, Properties};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// A message handler: a user closure called on the dispatcher thread for
@@ -160,6 +160,7 @@ pub struct Callbacks {
     pub(crate) on_connection_lost: Callback<ConnectionLost>,
     pub(crate) on_delivery_complete: Callback<Delivery>,
     pub(crate) on_unhandled: Callback<Message>,
+    pub(crate) on_reauthenticated: Callback<Properties>,
 }
 
 impl std::fmt::Debug for Callbacks {
@@ -169,6 +170,7 @@ impl std::fmt::Debug for Callbacks {
             .field("on_connection_lost", &self.on_connection_lost.is_some())
             .field("on_delivery_complete", &self.on_delivery_complete.is_some())
             .field("on_unhandled", &self.on_unhandled.is_some())
+            .field("on_reauthenticated", &self.on_reauthenticated.is_some())
             .finish()
     }
 }
@@ -193,6 +195,9 @@ pub enum Item {
     ConnectionLost(ConnectionLost),
     /// A publish completed or failed.
     Delivery(Delivery),
+    /// An MQTT 5 re-authentication succeeded (the broker's final AUTH's
+    /// properties).
+    Reauthenticated(Properties),
 }
 
 impl Item {
@@ -355,6 +360,11 @@ impl Dispatch {
             Item::Delivery(d) => {
                 if let Some(f) = &mut cb.on_delivery_complete {
                     guard(|| f(&d));
+                }
+            }
+            Item::Reauthenticated(p) => {
+                if let Some(f) = &mut cb.on_reauthenticated {
+                    guard(|| f(&p));
                 }
             }
         }

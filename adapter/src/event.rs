@@ -9,6 +9,7 @@
 use crate::dispatch::Item;
 use crate::{ConnectInfo, ConnectionLost, Error, PublishAck, Server, SubAck};
 use mqtt_sansio::client::{Event, PublishId, RequestId, Subscriptions};
+use mqtt_sansio::codec::Properties;
 use mqtt_transport::TransportError;
 use std::io;
 use std::sync::Arc;
@@ -27,10 +28,12 @@ pub enum Routed {
     Publish(PublishId, Result<PublishAck, Error>),
     /// A subscribe or unsubscribe was answered.
     Request(RequestId, SubAck),
+    /// An MQTT 5 re-authentication finished successfully: dispatch
+    /// [`Item::Reauthenticated`] with the properties of the broker's final AUTH.
+    Reauthenticated(Properties),
     /// Disconnected for good.
     Closed,
-    /// Nothing for the adapter to do (session loss is reported per publish;
-    /// a finished re-authentication needs no routing).
+    /// Nothing for the adapter to do (session loss is reported per publish).
     Nothing,
 }
 
@@ -111,6 +114,7 @@ pub fn translate(
             properties,
             ..
         } => Routed::Request(id, SubAck { codes, properties }),
+        Event::Reauthenticated { properties } => Routed::Reauthenticated(properties),
         Event::Closed => Routed::Closed,
         _ => Routed::Nothing,
     }

@@ -339,4 +339,23 @@ impl Options {
         self.parts.callbacks.on_unhandled = Some(Box::new(f));
         self
     }
+
+    /// Called on the dispatcher thread when an MQTT 5 re-authentication
+    /// started by `Client::reauthenticate` succeeds, with the properties of
+    /// the broker's final AUTH (its authentication data, reason string, user
+    /// properties). A refused one ends the connection instead, reported to
+    /// [`on_connection_lost`](Options::on_connection_lost) with
+    /// `ConnectionError::Auth`.
+    ///
+    /// ```
+    /// use mqtt_adapter::Options;
+    /// let options = Options::new().on_reauthenticated(|p| {
+    ///     println!("re-authenticated; reason: {:?}", p.reason_string);
+    /// });
+    /// # drop(options);
+    /// ```
+    pub fn on_reauthenticated(mut self, f: impl FnMut(&Properties) + Send + 'static) -> Options {
+        self.parts.callbacks.on_reauthenticated = Some(Box::new(f));
+        self
+    }
 }

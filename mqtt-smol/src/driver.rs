@@ -605,6 +605,7 @@ impl Driver {
                     let _ = tx.try_send(Ok(ack));
                 }
             }
+            Routed::Reauthenticated(p) => self.send_item(Item::Reauthenticated(p)),
             Routed::Closed => {
                 g.link = Link::Closed;
                 g.fail_waiters(&Error::Closed);

@@ -22,7 +22,7 @@
 //!   ([`Options`]) wrap the core's [`Config`] with its documented defaults,
 //!   plus fail-over servers, handlers declared before connecting, and
 //!   callbacks (`on_connect`, `on_connection_lost`, `on_delivery_complete`,
-//!   `on_unhandled`).
+//!   `on_unhandled`, `on_reauthenticated`).
 //! - [`Client::publish`] (QoS 1, not retained, like Machine Head) waits only
 //!   for room in the publish queue and returns a [`PublishHandle`], a future
 //!   that resolves at the broker's acknowledgement; [`Client::try_publish`]

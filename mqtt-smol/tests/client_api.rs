@@ -689,3 +689,44 @@ fn reauthenticate_without_an_authenticator_is_refused_at_once() {
         c.disconnect().await.unwrap();
     });
 }
+
+#[test]
+fn reauthenticate_sends_auth_and_reports_the_broker_s_success() {
+    // §4.12.1: re-authentication is an AUTH with reason 0x19, answered by an
+    // AUTH with reason Success; the connection stays up, the success reaches
+    // `on_reauthenticated` with the final AUTH's properties. No broker here
+    // implements enhanced authentication, so a scripted one plays it.
+    use mqtt_sansio::codec::Packet;
+    use mqtt_testkit::fake::FakeBroker;
+    let broker = FakeBroker::start();
+    let (done_tx, done) = async_channel::unbounded();
+    let url = broker.url.clone();
+    let t = std::thread::spawn(move || {
+        let mut conn = broker.accept();
+        conn.accept_token_connect();
+        conn.expect_reauthenticate();
+        conn.auth_success();
+        conn
+    });
+    run(async {
+        let c = Client::connect(
+            &url,
+            Options::new()
+                .protocol(mqtt_smol::ProtocolVersion::V5)
+                .configure(|c| c.authenticator = Some(Box::new(mqtt_testkit::fake::Token)))
+                .on_reauthenticated(move |p| {
+                    let _ = done_tx.try_send(p.reason_string.clone());
+                }),
+        )
+        .await
+        .unwrap();
+        c.reauthenticate().unwrap();
+        let reason = next(&done, "on_reauthenticated").await;
+        assert_eq!(reason.as_deref(), Some("ok"));
+        assert!(c.is_connected());
+        // A new exchange may start once the success was taken in.
+        c.reauthenticate().unwrap();
+        let mut conn = t.join().unwrap();
+        assert!(matches!(conn.read(), Packet::Auth(_)));
+    });
+}

@@ -603,7 +603,9 @@ impl Client {
     /// Starts an MQTT 5 re-authentication (AUTH with reason Re-authenticate)
     /// with the [`Authenticator`](crate::Authenticator) set in the options
     /// (`Options::configure(|c| c.authenticator = ...)`); the exchange then
-    /// runs in the background. Returns once the AUTH is queued. A broker or
+    /// runs in the background. Returns once the AUTH is queued. Its success
+    /// is reported to [`Options::on_reauthenticated`](crate::Options::on_reauthenticated)
+    /// with the broker's final AUTH properties. A broker or
     /// authenticator that refuses it ends the connection, reported like any
     /// other loss with [`ConnectionError::Auth`](crate::ConnectionError::Auth).
     ///

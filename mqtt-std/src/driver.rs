@@ -613,6 +613,7 @@ impl Driver {
                     });
                 }
             }
+            Routed::Reauthenticated(p) => self.dispatch(Item::Reauthenticated(p)),
             Routed::Closed => g.link = Link::Closed,
             Routed::Nothing => {}
         }

@@ -22,7 +22,7 @@
 //!   no automatic reconnect), plus fail-over servers ([`Options::server`]),
 //!   TLS and WebSocket settings, handlers declared before connecting
 //!   ([`Options::handler`]) and callbacks (`on_connect`, `on_connection_lost`,
-//!   `on_delivery_complete`, `on_unhandled`).
+//!   `on_delivery_complete`, `on_unhandled`, `on_reauthenticated`).
 //! - [`Client::publish`] (QoS 1, not retained, like Machine Head) returns a
 //!   [`PublishHandle`]; [`PublishHandle::wait`] resolves at PUBACK / PUBCOMP
 //!   with the reason code. [`Client::try_publish`] fails at once with

@@ -638,28 +638,12 @@ fn disconnect_from_a_broker_that_never_closes_is_bounded() {
     conn.expect_closed();
 }
 
-/// Sends a fixed token for every step of an MQTT 5 enhanced authentication.
-struct Token;
-impl mqtt_std::Authenticator for Token {
-    fn method(&self) -> mqtt_std::ByteStr {
-        mqtt_std::ByteStr::from_static("tok")
-    }
-    fn start(&mut self) -> Result<Option<mqtt_std::Bytes>, mqtt_std::AuthFailure> {
-        Ok(Some(mqtt_std::Bytes::from_static(b"secret")))
-    }
-    fn challenge(
-        &mut self,
-        _data: Option<&mqtt_std::Bytes>,
-    ) -> Result<Option<mqtt_std::Bytes>, mqtt_std::AuthFailure> {
-        Ok(Some(mqtt_std::Bytes::from_static(b"secret")))
-    }
-}
-
 #[test]
 fn reauthenticate_sends_auth_and_the_connection_continues_after_success() {
     // §4.12.1: re-authentication is an AUTH with reason 0x19, answered by an
     // AUTH with reason Success; the connection stays up throughout.
     let broker = FakeBroker::start();
+    let (done_tx, done) = std::sync::mpsc::channel();
     let t = std::thread::spawn({
         let url = broker.url.clone();
         move || {
@@ -667,39 +651,31 @@ fn reauthenticate_sends_auth_and_the_connection_continues_after_success() {
                 &url,
                 Options::new()
                     .protocol(mqtt_std::ProtocolVersion::V5)
-                    .configure(|c| c.authenticator = Some(Box::new(Token))),
+                    .configure(|c| c.authenticator = Some(Box::new(mqtt_testkit::fake::Token)))
+                    .on_reauthenticated(move |p| {
+                        let _ = done_tx.send(p.reason_string.clone());
+                    }),
             )
         }
     });
     let mut conn = broker.accept();
-    match conn.read() {
-        Packet::Connect(c) => {
-            assert_eq!(c.properties.authentication_method.as_deref(), Some("tok"));
-            conn.set_version(c.protocol);
-        }
-        p => panic!("expected CONNECT, got {p:?}"),
-    }
-    // CONNACK, success, Authentication Method "tok".
-    conn.write(&[0x20, 0x09, 0, 0, 6, 0x15, 0, 3, b't', b'o', b'k']);
+    conn.accept_token_connect();
     let client = t.join().unwrap().unwrap();
     client.reauthenticate().unwrap();
-    match conn.read() {
-        Packet::Auth(a) => {
-            assert_eq!(a.reason, ReasonCode::ReAuthenticate);
-            assert_eq!(
-                a.properties.authentication_data.as_deref().unwrap(),
-                b"secret"
-            );
-        }
-        p => panic!("expected AUTH, got {p:?}"),
-    }
+    conn.expect_reauthenticate();
     // A second one is refused while this exchange runs.
     assert!(matches!(
         client.reauthenticate(),
         Err(Error::Reauth(mqtt_std::ReauthError::InProgress))
     ));
-    // AUTH, success, Authentication Method "tok".
-    conn.write(&[0xF0, 0x08, 0, 6, 0x15, 0, 3, b't', b'o', b'k']);
+    assert!(
+        done.try_recv().is_err(),
+        "on_reauthenticated before the broker's answer"
+    );
+    conn.auth_success();
+    // The success reaches the callback, with the AUTH's properties.
+    let reason = done.recv_timeout(WAIT).expect("on_reauthenticated called");
+    assert_eq!(reason.as_deref(), Some("ok"));
     // Once the success is taken in, a new exchange may start.
     let deadline = std::time::Instant::now() + WAIT;
     loop {

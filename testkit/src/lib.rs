@@ -31,6 +31,7 @@ pub mod cli;
 mod embedded;
 mod error;
 mod example;
+pub mod fake;
 mod mosquitto;
 mod net;
 mod pki;

@@ -3,7 +3,7 @@
 // Each test binary uses a part of this module.
 #![allow(dead_code, unused_imports)]
 
-pub mod fake;
+pub use mqtt_testkit::fake;
 pub mod tls_proxy;
 
 use mqtt_std::{Client, Message, Options, ProtocolVersion};
