@@ -532,8 +532,39 @@ fn encode_control(c: &mut Criterion) {
     g.finish();
 }
 
+/// Streaming: what it costs to look at a buffer holding part of a packet.
+/// Nothing is consumed, so every function reads the same long-lived buffer.
+fn frame_check(c: &mut Criterion) {
+    use mqtt_sansio::codec::{self, check_frame};
+    let big = publish_qos0(Wire::V4, 64 * 1024);
+    let half = &big[..big.len() / 2];
+    let small = publish_qos0(Wire::V4, SMALL);
+    let ver4 = peers::ours::version(Wire::V4);
+    let mut g = c.benchmark_group("frame_check");
+    g.throughput(Throughput::Elements(1));
+    // Only the fixed header of the 64 KiB PUBLISH has arrived (4 bytes).
+    g.bench_function("mqtt-sansio/v4 check_frame header only", |b| {
+        b.iter(|| check_frame(black_box(&big[..4]), MAX))
+    });
+    // Half of the 64 KiB PUBLISH has arrived: the same work as above.
+    g.bench_function("mqtt-sansio/v4 check_frame half of 64KiB", |b| {
+        b.iter(|| check_frame(black_box(half), MAX))
+    });
+    g.bench_function("mqtt-sansio-ref/v4 decode_ref half of 64KiB", |b| {
+        b.iter(|| codec::decode_ref(black_box(half), ver4, MAX).map(|p| p.is_none()))
+    });
+    g.bench_function("mqtt-sansio/v4 check_frame whole 16B", |b| {
+        b.iter(|| check_frame(black_box(&small[..]), MAX))
+    });
+    g.bench_function("mqttbytes/v4 check half of 64KiB", |b| {
+        b.iter(|| mqttbytes::check(black_box(half).iter(), MAX).is_err())
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    frame_check,
     decode_publish,
     decode_stream,
     decode_control,

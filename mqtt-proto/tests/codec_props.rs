@@ -76,6 +76,35 @@ proptest! {
     }
 
     #[test]
+    fn an_incomplete_packet_is_judged_by_its_fixed_header_alone(
+        (v, p) in versioned_packet(),
+        cut in any::<prop::sample::Index>(),
+        noise in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        // Streaming decode of part of a packet reads the fixed header and
+        // nothing after it: overwrite every byte after the fixed header with
+        // arbitrary bytes, and `check_frame`, `decode` and `decode_ref` still
+        // answer exactly as for the real bytes (the count still missing,
+        // `None`, `None`), consuming nothing.
+        let bytes = to_bytes(&p, v);
+        let header_len = 1 + bytes[1..].iter().position(|b| b & 0x80 == 0).unwrap() + 1;
+        prop_assume!(bytes.len() > header_len);
+        let cut = header_len + cut.index(bytes.len() - header_len);
+        let mut partial = bytes[..cut].to_vec();
+        for (i, b) in partial[header_len..].iter_mut().enumerate() {
+            *b = noise.get(i % noise.len().max(1)).copied().unwrap_or(0xFF);
+        }
+        prop_assert_eq!(
+            check_frame(&partial, MAX),
+            Ok(FrameStatus::Incomplete { needed: bytes.len() - cut })
+        );
+        prop_assert_eq!(mqtt_sansio::codec::decode_ref(&partial, v, MAX), Ok(None));
+        let mut buf = BytesMut::from(&partial[..]);
+        prop_assert_eq!(decode(&mut buf, v, MAX), Ok(None));
+        prop_assert_eq!(&buf[..], &partial[..]);
+    }
+
+    #[test]
     fn check_frame_enforces_the_maximum_from_the_fixed_header_alone((v, p) in versioned_packet()) {
         let bytes = to_bytes(&p, v);
         // Only the fixed header (at most 5 bytes) is given.
