@@ -2,7 +2,7 @@
 //! without the general dispatch, and (for the client, whose `publish`
 //! command has validated the topic name) without scanning the topic again.
 
-use super::cursor::write_reserved;
+use super::cursor::{extend_large, write_reserved};
 use super::{block, check_size, no_props, put_vbi, vbi_len, PropCtx};
 use crate::codec::props_wire::{properties_len, write_properties};
 use crate::codec::{EncodeError, PacketType, Properties, ProtocolVersion, Publish, QoS};
@@ -176,7 +176,7 @@ pub(super) fn write_publish(
             out.put_u16(id.get());
         }
         write_properties(out, &p.properties, props);
-        out.extend_from_slice(&p.payload);
+        extend_large(out, &p.payload);
         return;
     }
     write_reserved(
