@@ -123,14 +123,10 @@ impl Cursor<'_> {
 pub(super) const COPY_CHUNK: usize = 2048;
 
 /// Appends `src` to `out` in [`COPY_CHUNK`] pieces (see there why), for
-/// the writers that append rather than use a [`Cursor`].
+/// the writers that append rather than use a [`Cursor`]. The caller has
+/// reserved the packet's room already: nothing is reserved again here.
 #[inline]
 pub(super) fn extend_large(out: &mut BytesMut, src: &[u8]) {
-    if src.len() <= COPY_CHUNK {
-        out.extend_from_slice(src);
-        return;
-    }
-    out.reserve(src.len());
     for piece in src.chunks(COPY_CHUNK) {
         out.extend_from_slice(piece);
     }
