@@ -158,6 +158,7 @@ type Callback<T> = Option<Box<dyn FnMut(&T) + Send>>;
 pub struct Callbacks {
     pub(crate) on_connect: Callback<ConnectInfo>,
     pub(crate) on_connection_lost: Callback<ConnectionLost>,
+    pub(crate) on_connect_failed: Callback<ConnectionLost>,
     pub(crate) on_delivery_complete: Callback<Delivery>,
     pub(crate) on_unhandled: Callback<Message>,
     pub(crate) on_reauthenticated: Callback<Properties>,
@@ -168,6 +169,7 @@ impl std::fmt::Debug for Callbacks {
         f.debug_struct("Callbacks")
             .field("on_connect", &self.on_connect.is_some())
             .field("on_connection_lost", &self.on_connection_lost.is_some())
+            .field("on_connect_failed", &self.on_connect_failed.is_some())
             .field("on_delivery_complete", &self.on_delivery_complete.is_some())
             .field("on_unhandled", &self.on_unhandled.is_some())
             .field("on_reauthenticated", &self.on_reauthenticated.is_some())
@@ -193,6 +195,8 @@ pub enum Item {
     Connected(ConnectInfo),
     /// An established connection was lost.
     ConnectionLost(ConnectionLost),
+    /// A connection attempt failed before its CONNACK.
+    ConnectFailed(ConnectionLost),
     /// A publish completed or failed.
     Delivery(Delivery),
     /// An MQTT 5 re-authentication succeeded (the broker's final AUTH's
@@ -354,6 +358,11 @@ impl Dispatch {
             }
             Item::ConnectionLost(cause) => {
                 if let Some(f) = &mut cb.on_connection_lost {
+                    guard(|| f(&cause));
+                }
+            }
+            Item::ConnectFailed(cause) => {
+                if let Some(f) = &mut cb.on_connect_failed {
                     guard(|| f(&cause));
                 }
             }

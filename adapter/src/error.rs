@@ -103,6 +103,16 @@ pub enum Error {
     /// The client was disconnected (by `Client::disconnect`, or because every
     /// handle was dropped).
     Closed,
+    /// `disconnect`'s timeout passed before everything the client had
+    /// accepted was sent and acknowledged; the connection was closed anyway.
+    /// Publishes still pending stay in the session (see `Client::snapshot`).
+    DisconnectIncomplete {
+        /// Publishes accepted and not yet acknowledged when it gave up.
+        pending: usize,
+        /// Whether bytes the core had produced (publishes, DISCONNECT) were
+        /// still unsent when the connection was closed.
+        unsent: bool,
+    },
     /// A `*_timeout` call ran out of time. The request itself is still
     /// pending; its result is reported as usual.
     Timeout,
@@ -135,6 +145,16 @@ impl fmt::Display for Error {
             Error::PublishFailed(e) => write!(f, "publish failed: {e}"),
             Error::Rejected { reason, .. } => write!(f, "rejected by the broker: {reason:?}"),
             Error::Closed => f.write_str("the client is disconnected"),
+            Error::DisconnectIncomplete { pending, unsent } => {
+                write!(
+                    f,
+                    "disconnect timed out with {pending} publishes unacknowledged"
+                )?;
+                if *unsent {
+                    f.write_str(" and bytes (or the DISCONNECT) unsent")?;
+                }
+                Ok(())
+            }
             Error::Timeout => f.write_str("timed out"),
             Error::Io(e) => write!(f, "I/O error: {e}"),
         }

@@ -41,9 +41,9 @@ mod server;
 
 pub use answers::{ConnectInfo, Delivery, PublishAck, SubAck};
 pub use error::{ConnectionLost, Error};
-pub use link::{subscribe_filters, Link};
+pub use link::{subscribe_filters, FirstConnect, Link};
 pub use message::{Message, Publish, Topic};
-pub use options::{Options, Parts};
+pub use options::{Options, Parts, DEFAULT_REQUEST_TIMEOUT};
 pub use server::{servers, Server};
 
 /// What [`Options`] takes, from the core and the transport crate.

@@ -58,3 +58,53 @@ where
         })
         .collect()
 }
+
+/// How `Client::connect` waits for the first CONNACK, decided once for every
+/// adapter by [`FirstConnect::verdict`].
+#[derive(Debug, Clone, Copy)]
+pub struct FirstConnect {
+    /// Servers in the fail-over list.
+    pub servers: usize,
+    /// A reconnect policy is set: failed attempts are retried under it.
+    pub retry: bool,
+    /// With `retry`: give up once this passes (checked between attempts).
+    pub deadline: Option<std::time::Instant>,
+}
+
+impl FirstConnect {
+    /// `None` while `connect` should keep waiting; else its result. The error
+    /// never claims a reconnect (`will_reconnect` is cleared): the client is
+    /// stopped when `connect` fails.
+    ///
+    /// ```
+    /// use mqtt_adapter::{FirstConnect, Link};
+    /// let once = FirstConnect { servers: 1, retry: false, deadline: None };
+    /// assert!(once.verdict(&Link::Connecting, 0, std::time::Instant::now()).is_none());
+    /// assert!(matches!(once.verdict(&Link::Connected, 0, std::time::Instant::now()), Some(Ok(()))));
+    /// ```
+    pub fn verdict(
+        &self,
+        link: &Link,
+        failed_attempts: usize,
+        now: std::time::Instant,
+    ) -> Option<Result<(), Error>> {
+        match link {
+            Link::Connected => Some(Ok(())),
+            Link::Closed => Some(Err(Error::Closed)),
+            Link::Connecting => None,
+            Link::Down(lost) => {
+                let give_up = !lost.will_reconnect
+                    || if self.retry {
+                        self.deadline.is_some_and(|d| now >= d)
+                    } else {
+                        failed_attempts >= self.servers
+                    };
+                give_up.then(|| {
+                    let mut lost = lost.clone();
+                    lost.will_reconnect = false;
+                    Err(Error::Connection(Box::new(lost)))
+                })
+            }
+        }
+    }
+}

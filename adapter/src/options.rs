@@ -61,7 +61,17 @@ pub struct Parts {
     pub transport: TransportOptions,
     /// A session snapshot to start from.
     pub session: Option<Vec<u8>>,
+    /// Bound of `subscribe` / `unsubscribe` waiting for their acknowledgement
+    /// ([`Options::request_timeout`]).
+    pub request_timeout: Option<Duration>,
+    /// Bound of `Client::connect` retrying under the reconnect policy
+    /// ([`Options::initial_connect_timeout`]).
+    pub initial_connect_timeout: Option<Duration>,
 }
+
+/// How long `subscribe` and `unsubscribe` wait for the broker's answer by
+/// default ([`Options::request_timeout`]).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for Options {
     fn default() -> Self {
@@ -95,6 +105,8 @@ impl Options {
                 incoming_buffer: 1024,
                 transport: TransportOptions::default(),
                 session: None,
+                request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
+                initial_connect_timeout: None,
             },
         }
     }
@@ -202,6 +214,29 @@ impl Options {
     /// Time allowed from opening the socket to CONNACK (default 30 s).
     pub fn connect_timeout(mut self, d: Duration) -> Options {
         self.parts.config.connect_timeout = d;
+        self
+    }
+
+    /// How long `Client::connect` keeps retrying the first connection under
+    /// the [reconnect policy](Options::reconnect) before it gives up with
+    /// [`Error::Connection`](crate::Error::Connection) (default: no bound —
+    /// a service that starts before its broker waits for it).
+    ///
+    /// Without a reconnect policy `connect` makes one round over the servers
+    /// and this bound does not apply. A refusal that no retry can fix (bad
+    /// credentials, not authorized, ...) ends `connect` at once either way.
+    pub fn initial_connect_timeout(mut self, d: Duration) -> Options {
+        self.parts.initial_connect_timeout = Some(d);
+        self
+    }
+
+    /// How long `subscribe` and `unsubscribe` wait for the broker's answer
+    /// before failing with [`Error::Timeout`](crate::Error::Timeout) (default
+    /// [`DEFAULT_REQUEST_TIMEOUT`], 30 s). The request itself stays queued:
+    /// if the broker answers later, the subscription is in place (its handler
+    /// is installed) though the caller was told of the timeout.
+    pub fn request_timeout(mut self, d: Duration) -> Options {
+        self.parts.request_timeout = Some(d);
         self
     }
 
@@ -325,6 +360,17 @@ impl Options {
         f: impl FnMut(&ConnectionLost) + Send + 'static,
     ) -> Options {
         self.parts.callbacks.on_connection_lost = Some(Box::new(f));
+        self
+    }
+
+    /// Called on the dispatcher thread for every connection attempt that
+    /// failed before its CONNACK (the socket could not be opened, the broker
+    /// refused, the connect timeout passed). `will_reconnect` says whether
+    /// another attempt is scheduled. Attempts that fail do not call
+    /// [`on_connection_lost`](Options::on_connection_lost), which is for
+    /// established connections only.
+    pub fn on_connect_failed(mut self, f: impl FnMut(&ConnectionLost) + Send + 'static) -> Options {
+        self.parts.callbacks.on_connect_failed = Some(Box::new(f));
         self
     }
 

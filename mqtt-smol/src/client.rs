@@ -2,13 +2,14 @@
 
 use crate::flow::{Awaiting, Flow};
 use crate::queue::Queue;
-use crate::{Error, Message, Options, Publish, PublishAck, SubAck, Topic};
+use crate::{ConnectInfo, Error, Message, Options, Publish, PublishAck, SubAck, Topic};
 use async_channel::{Receiver, Sender};
 use bytes::Bytes;
 use event_listener::Event as Notify;
 use futures_core::Stream;
 use futures_lite::future;
 use mqtt_adapter::dispatch::{Dispatch, Handler, Sink};
+use mqtt_adapter::FirstConnect;
 use mqtt_sansio::client::{
     Client as Core, DisconnectError, DisconnectOptions, PublishError, PublishId, RequestId,
 };
@@ -45,6 +46,10 @@ pub(crate) struct State {
     pub(crate) publishes: HashMap<PublishId, Sender<PubResult>>,
     /// Result slots of subscribe / unsubscribe requests.
     pub(crate) requests: HashMap<RequestId, Sender<ReqResult>>,
+    /// The current connection's CONNACK facts (`None` while not connected).
+    pub(crate) connection: Option<ConnectInfo>,
+    /// Closing ran out of time with bytes unsent.
+    pub(crate) close_cut_short: bool,
 }
 
 impl State {
@@ -83,6 +88,8 @@ pub(crate) struct Inner {
     pub(crate) flow: Arc<Flow>,
     pub(crate) dispatch: Arc<Dispatch>,
     pub(crate) incoming_buffer: usize,
+    /// Bound of `subscribe` / `unsubscribe` waiting for their answer.
+    pub(crate) request_timeout: Option<Duration>,
     /// Set when every user handle is gone: the driver disconnects.
     pub(crate) abandoned: AtomicBool,
     /// Set by [`Client::abort`]: drop the connection without DISCONNECT.
@@ -98,6 +105,7 @@ impl Inner {
         flow: Arc<Flow>,
         dispatch: Arc<Dispatch>,
         incoming_buffer: usize,
+        request_timeout: Option<Duration>,
     ) -> Inner {
         Inner {
             state: Mutex::new(State {
@@ -107,6 +115,8 @@ impl Inner {
                 failed_attempts: 0,
                 publishes: HashMap::new(),
                 requests: HashMap::new(),
+                connection: None,
+                close_cut_short: false,
             }),
             changed: Notify::new(),
             room: Notify::new(),
@@ -114,6 +124,7 @@ impl Inner {
             flow,
             dispatch,
             incoming_buffer,
+            request_timeout,
             abandoned: AtomicBool::new(false),
             aborted: AtomicBool::new(false),
             finished: AtomicBool::new(false),
@@ -354,22 +365,25 @@ impl Client {
         }
     }
 
-    /// Waits until the first CONNACK, or until every server failed once.
-    pub(crate) async fn wait_connected(&self, servers: usize) -> Result<(), Error> {
+    /// Waits for the first CONNACK, or until [`FirstConnect::verdict`] gives up.
+    pub(crate) async fn wait_connected(&self, how: FirstConnect) -> Result<(), Error> {
         loop {
             let listener = self.inner.changed.listen();
             {
                 let g = self.inner.lock();
-                match &g.link {
-                    Link::Connected => return Ok(()),
-                    Link::Closed => return Err(Error::Closed),
-                    Link::Down(lost) if !lost.will_reconnect || g.failed_attempts >= servers => {
-                        return Err(Error::Connection(Box::new(lost.clone())))
-                    }
-                    _ => {}
+                if let Some(r) = how.verdict(&g.link, g.failed_attempts, Instant::now()) {
+                    return r;
                 }
             }
-            listener.await;
+            match how.deadline {
+                Some(d) => {
+                    future::or(listener, async {
+                        async_io::Timer::at(d).await;
+                    })
+                    .await
+                }
+                None => listener.await,
+            }
         }
     }
 
@@ -608,9 +622,21 @@ impl Client {
 
     async fn await_request(&self, rx: Receiver<ReqResult>) -> ReqResult {
         let _awaiting = Awaiting::new(&self.inner.flow);
-        match rx.recv().await {
-            Ok(r) => r,
-            Err(_) => Err(Error::Closed),
+        let answer = async {
+            match rx.recv().await {
+                Ok(r) => r,
+                Err(_) => Err(Error::Closed),
+            }
+        };
+        match self.inner.request_timeout {
+            Some(t) => {
+                future::or(answer, async {
+                    async_io::Timer::after(t).await;
+                    Err(Error::Timeout)
+                })
+                .await
+            }
+            None => answer.await,
         }
     }
 
@@ -680,6 +706,14 @@ impl Client {
         self.inner.lock().core.ack(Instant::now(), token)?;
         self.inner.wake();
         Ok(())
+    }
+
+    /// The facts of the current connection's CONNACK (session present, the
+    /// server, the protocol version, and in MQTT 5 the broker's properties:
+    /// assigned client id, server keep alive, Receive Maximum, Maximum
+    /// Packet Size, ...); `None` while not connected.
+    pub fn connection(&self) -> Option<ConnectInfo> {
+        self.inner.lock().connection.clone()
     }
 
     /// Whether the broker accepted the current connection (CONNACK) and it
@@ -758,11 +792,16 @@ impl Client {
         // Let publishes in flight finish, while they still can; their
         // acknowledgements may sit behind unread messages.
         let _awaiting = Awaiting::new(&self.inner.flow);
+        let mut pending = 0;
         loop {
             let listener = self.inner.changed.listen();
             {
                 let g = self.inner.lock();
                 if g.core.pending_publishes() == 0 || g.link.terminal().is_some() {
+                    break;
+                }
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    pending = g.core.pending_publishes();
                     break;
                 }
             }
@@ -789,6 +828,10 @@ impl Client {
         }
         self.inner.wake();
         self.closed().await;
+        let unsent = self.inner.lock().close_cut_short;
+        if pending > 0 || unsent {
+            return Err(Error::DisconnectIncomplete { pending, unsent });
+        }
         Ok(())
     }
 

@@ -116,6 +116,10 @@ pub(crate) async fn start(url: &str, options: Options) -> Result<Client, Error> 
         options.config.seed = seed();
     }
     let initial = std::mem::take(&mut options.initial_subscriptions);
+    let retry = !matches!(
+        options.config.reconnect,
+        mqtt_sansio::client::ReconnectPolicy::Disabled
+    );
     let mut core = match options.session.take() {
         Some(snapshot) => Core::<Instant>::restore(options.config, &snapshot, Instant::now())
             .map_err(Error::Restore)?,
@@ -148,6 +152,7 @@ pub(crate) async fn start(url: &str, options: Options) -> Result<Client, Error> 
         flow.clone(),
         shared.clone(),
         options.incoming_buffer,
+        options.request_timeout,
     ));
     let client = Client::from_inner(inner.clone());
 
@@ -188,7 +193,14 @@ pub(crate) async fn start(url: &str, options: Options) -> Result<Client, Error> 
         .spawn(move || async_io::block_on(driver.run()))
         .map_err(|e| Error::Io(Arc::new(e)))?;
 
-    match client.wait_connected(server_count).await {
+    let how = mqtt_adapter::FirstConnect {
+        servers: server_count,
+        retry,
+        deadline: options
+            .initial_connect_timeout
+            .and_then(|t| Instant::now().checked_add(t)),
+    };
+    match client.wait_connected(how).await {
         Ok(()) => Ok(client),
         Err(e) => {
             // Stop the threads; the failure is what the caller gets.
@@ -362,9 +374,12 @@ impl Driver {
             }
             Input::Progress => {}
             Input::Timer => {
-                if self.closing.as_ref().is_some_and(|(_, d)| *d <= now) {
-                    // The broker did not take the last bytes in time: drop them.
-                    self.closing = None;
+                if let Some((c, d)) = &self.closing {
+                    if *d <= now {
+                        // The broker did not take the last bytes in time: drop them.
+                        g.close_cut_short |= !c.wbuf.is_empty();
+                        self.closing = None;
+                    }
                 }
             }
         }
@@ -463,7 +478,9 @@ impl Driver {
                 progress = true;
                 match cmd {
                     TransportCommand::Open { server } => self.open(server),
-                    TransportCommand::Close { await_server } => self.begin_close(now, await_server),
+                    TransportCommand::Close { await_server } => {
+                        self.begin_close(g, now, await_server)
+                    }
                     // A request this adapter does not know cannot be acted on.
                     _ => {}
                 }
@@ -542,8 +559,26 @@ impl Driver {
 
     /// The core asked to close the transport: flush what it sent last
     /// (DISCONNECT), then close, within [`CLOSE_GRACE`].
-    fn begin_close(&mut self, now: Instant, await_server: bool) {
+    fn begin_close(&mut self, g: &mut State, now: Instant, await_server: bool) {
         self.opening = None;
+        // Everything the core produced before asking to close goes out first
+        // (its last publishes, then DISCONNECT), whatever the write-buffer
+        // bound: the close waits for it within the grace period.
+        if let Some(conn) = self.conn.as_mut().filter(|c| c.announced) {
+            match conn.transport.as_mut() {
+                None => {
+                    g.core.poll_transmit(&mut conn.wbuf);
+                }
+                Some(t) => {
+                    self.out.clear();
+                    if g.core.poll_transmit(&mut self.out) > 0 {
+                        let _ = t
+                            .write(&self.out)
+                            .and_then(|()| t.poll_send(&mut conn.wbuf).map(drop));
+                    }
+                }
+            }
+        }
         if let Some(mut conn) = self.conn.take() {
             if let Some(t) = conn.transport.as_mut() {
                 // WebSocket Close frame and/or TLS close_notify, after the last bytes.
@@ -583,16 +618,21 @@ impl Driver {
             Routed::Connected(info) => {
                 g.link = Link::Connected;
                 g.ever_connected = true;
+                g.connection = Some(info.clone());
                 self.send_item(Item::Connected(info));
             }
             Routed::Lost(lost) => {
                 // The transport is already gone or asked to close; a fail-over
                 // attempt the core started meanwhile (`Open`) must survive.
-                if g.ever_connected {
+                // An established connection is lost once; attempts that fail
+                // before CONNACK are reported as such.
+                if matches!(g.link, Link::Connected) {
                     self.send_item(Item::ConnectionLost(lost.clone()));
                 } else {
                     g.failed_attempts += 1;
+                    self.send_item(Item::ConnectFailed(lost.clone()));
                 }
+                g.connection = None;
                 if let Some(e) = Link::Down(lost.clone()).terminal() {
                     g.fail_waiters(&e);
                 }
@@ -607,6 +647,7 @@ impl Driver {
             }
             Routed::Reauthenticated(p) => self.send_item(Item::Reauthenticated(p)),
             Routed::Closed => {
+                g.connection = None;
                 g.link = Link::Closed;
                 g.fail_waiters(&Error::Closed);
             }

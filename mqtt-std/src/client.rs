@@ -5,9 +5,10 @@ use crate::driver::{self, Input};
 use crate::flow::Flow;
 use crate::handles::{Messages, PublishHandle, Subscription};
 use crate::sink::Sink;
-use crate::{Error, Message, Options, Publish, PublishAck, SubAck, Topic};
+use crate::{ConnectInfo, Error, Message, Options, Publish, PublishAck, SubAck, Topic};
 use bytes::Bytes;
 use mqtt_adapter::dispatch::{Dispatch, Handler};
+use mqtt_adapter::FirstConnect;
 use mqtt_sansio::client::{Client as Core, DisconnectOptions, PublishError, PublishId, RequestId};
 use mqtt_sansio::codec::{ByteStr, Properties, ReasonCode, SubscribeFilter};
 use mqtt_sansio::QoS;
@@ -48,6 +49,10 @@ pub(crate) struct State {
     pub(crate) requests: HashMap<RequestId, Option<ReqResult>>,
     /// `disconnect` was already given to the core.
     pub(crate) disconnect_sent: bool,
+    /// The current connection's CONNACK facts (`None` while not connected).
+    pub(crate) connection: Option<ConnectInfo>,
+    /// Closing ran out of time with bytes of the core unsent.
+    pub(crate) close_cut_short: bool,
 }
 
 /// What the client handles, the driver and the dispatcher share.
@@ -60,6 +65,8 @@ pub(crate) struct Inner {
     pub(crate) flow: Arc<Flow>,
     pub(crate) dispatch: Arc<Dispatch>,
     pub(crate) incoming_buffer: usize,
+    /// Bound of `subscribe` / `unsubscribe` waiting for their answer.
+    pub(crate) request_timeout: Option<Duration>,
     threads: Mutex<Threads>,
 }
 
@@ -188,6 +195,7 @@ impl Client {
         flow: Arc<Flow>,
         dispatch: Arc<Dispatch>,
         incoming_buffer: usize,
+        request_timeout: Option<Duration>,
     ) -> Client {
         let inner = Arc::new(Inner {
             state: Mutex::new(State {
@@ -198,6 +206,8 @@ impl Client {
                 publishes: HashMap::new(),
                 requests: HashMap::new(),
                 disconnect_sent: false,
+                connection: None,
+                close_cut_short: false,
             }),
             changed: Condvar::new(),
             tx: tx.clone(),
@@ -205,6 +215,7 @@ impl Client {
             flow,
             dispatch,
             incoming_buffer,
+            request_timeout,
             threads: Mutex::new(Threads::default()),
         });
         Client {
@@ -223,19 +234,14 @@ impl Client {
         t.dispatcher = Some(dispatcher);
     }
 
-    /// Waits for the first CONNACK (or the failure of every server).
-    pub(crate) fn wait_connected(&self, server_count: usize) -> Result<(), Error> {
+    /// Waits for the first CONNACK, or until [`FirstConnect::verdict`] gives up.
+    pub(crate) fn wait_connected(&self, how: FirstConnect) -> Result<(), Error> {
         let mut g = self.inner.lock();
         loop {
-            match &g.link {
-                Link::Connected => return Ok(()),
-                Link::Closed => return Err(Error::Closed),
-                Link::Down(c) if !c.will_reconnect || g.failed_attempts >= server_count => {
-                    return Err(Error::Connection(Box::new(c.clone())))
-                }
-                _ => {}
+            if let Some(r) = how.verdict(&g.link, g.failed_attempts, Instant::now()) {
+                return r;
             }
-            g = self.inner.wait(g);
+            g = self.inner.wait_until(g, how.deadline).0;
         }
     }
 
@@ -521,6 +527,10 @@ impl Client {
     }
 
     fn wait_request(&self, id: RequestId) -> Result<SubAck, Error> {
+        let deadline = self
+            .inner
+            .request_timeout
+            .and_then(|t| Instant::now().checked_add(t));
         let mut g = self.inner.lock();
         loop {
             if let Some(Some(r)) = g.requests.get(&id) {
@@ -535,7 +545,12 @@ impl Client {
                 g.requests.remove(&id);
                 return Err(e);
             }
-            g = self.inner.wait(g);
+            let (ng, timed_out) = self.inner.wait_until(g, deadline);
+            g = ng;
+            if timed_out {
+                g.requests.remove(&id);
+                return Err(Error::Timeout);
+            }
         }
     }
 
@@ -590,6 +605,14 @@ impl Client {
         self.inner.lock().core.client_id().to_owned()
     }
 
+    /// The facts of the current connection's CONNACK (session present, the
+    /// server, the protocol version, and in MQTT 5 the broker's properties:
+    /// assigned client id, server keep alive, Receive Maximum, Maximum
+    /// Packet Size, ...); `None` while not connected.
+    pub fn connection(&self) -> Option<ConnectInfo> {
+        self.inner.lock().connection.clone()
+    }
+
     /// Whether the client is connected right now.
     pub fn is_connected(&self) -> bool {
         matches!(self.inner.lock().link, Link::Connected)
@@ -635,7 +658,11 @@ impl Client {
         }
         drop(g);
         self.inner.wake();
-        self.wait_connected(1)
+        self.wait_connected(FirstConnect {
+            servers: 1,
+            retry: false,
+            deadline: None,
+        })
     }
 
     /// Disconnects gracefully: lets in-flight publishes finish (at most
@@ -668,10 +695,12 @@ impl Client {
         let deadline = Instant::now().checked_add(timeout);
         let mut g = self.inner.lock();
         // Let pending publishes finish while the link can finish them.
+        let mut pending = 0;
         while g.core.pending_publishes() > 0 && g.link.terminal().is_none() {
             let (ng, timed_out) = self.inner.wait_until(g, deadline);
             g = ng;
             if timed_out {
+                pending = g.core.pending_publishes();
                 break;
             }
         }
@@ -682,6 +711,10 @@ impl Client {
         drop(g);
         let _ = self.inner.tx.send(Input::Shutdown);
         self.join();
+        let unsent = self.inner.lock().close_cut_short;
+        if pending > 0 || unsent {
+            return Err(Error::DisconnectIncomplete { pending, unsent });
+        }
         Ok(())
     }
 

@@ -137,6 +137,7 @@ pub(crate) fn start(url: &str, options: Options) -> Result<Client, Error> {
         flow.clone(),
         shared.clone(),
         options.incoming_buffer,
+        options.request_timeout,
     );
     let inner = client.inner().clone();
 
@@ -193,7 +194,18 @@ pub(crate) fn start(url: &str, options: Options) -> Result<Client, Error> {
         .map_err(|e| Error::Io(Arc::new(e)))?;
     client.set_threads(driver, dispatcher);
 
-    match client.wait_connected(server_count) {
+    let retry = !matches!(
+        inner.lock().core.config().reconnect,
+        mqtt_sansio::client::ReconnectPolicy::Disabled
+    );
+    let how = mqtt_adapter::FirstConnect {
+        servers: server_count,
+        retry,
+        deadline: options
+            .initial_connect_timeout
+            .and_then(|t| Instant::now().checked_add(t)),
+    };
+    match client.wait_connected(how) {
         Ok(()) => Ok(client),
         Err(e) => {
             // Stop the threads; the failure is what the caller gets.
@@ -249,7 +261,6 @@ impl Driver {
                 }
             };
             let mut g = inner.lock();
-            inner.clear_wake();
             let now = Instant::now();
             if let Some(input) = input {
                 self.handle(&mut g, input, now);
@@ -344,7 +355,13 @@ impl Driver {
                 };
                 self.lost_transport(g, now, cause);
             }
-            Input::Wake => {}
+            // Cleared for every `Wake` taken off the channel, before the drain
+            // that follows: a client call that found the flag set (and sent
+            // nothing) made its change before this, so the drain sees it.
+            // Clearing only once per turn lost wake-ups taken by the
+            // `try_recv` loop, and a QoS 0 flood stalled until the next
+            // keep-alive.
+            Input::Wake => self.inner.clear_wake(),
             Input::Abort => {
                 if self.conn.is_some() {
                     self.lost_transport(g, now, Cause::Eof);
@@ -589,6 +606,7 @@ impl Driver {
             Routed::Connected(info) => {
                 g.link = Link::Connected;
                 g.ever_connected = true;
+                g.connection = Some(info.clone());
                 self.dispatch(Item::Connected(info));
             }
             Routed::Lost(lost) => {
@@ -596,11 +614,15 @@ impl Driver {
                 // the core) or at the core's request (`TransportCommand::Close`,
                 // drained before this event). A reconnect may already be opening
                 // a new one, which must stay. Waiters see the link go terminal.
-                if g.ever_connected {
+                // An established connection is lost once; attempts that fail
+                // before CONNACK are reported as such.
+                if matches!(g.link, Link::Connected) {
                     self.dispatch(Item::ConnectionLost(lost.clone()));
                 } else {
                     g.failed_attempts += 1;
+                    self.dispatch(Item::ConnectFailed(lost.clone()));
                 }
+                g.connection = None;
                 g.link = Link::Down(lost);
             }
             Routed::Message(item) => self.dispatch(item),
@@ -614,7 +636,10 @@ impl Driver {
                 }
             }
             Routed::Reauthenticated(p) => self.dispatch(Item::Reauthenticated(p)),
-            Routed::Closed => g.link = Link::Closed,
+            Routed::Closed => {
+                g.connection = None;
+                g.link = Link::Closed;
+            }
             Routed::Nothing => {}
         }
     }

@@ -78,6 +78,12 @@ pub(crate) fn spawn_reader(
             let mut buf = vec![0u8; READ_CHUNK];
             loop {
                 if flow.reader_turn(generation) == ReaderTurn::Stop {
+                    // Abandoned (closed or replaced): read to the end, discarding,
+                    // so that a closing connection ends when the broker closes
+                    // its side and never with unread bytes (a reset). Bounded by
+                    // the read timeout the driver set, or at once after a
+                    // shutdown.
+                    while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
                     return;
                 }
                 match stream.read(&mut buf) {

@@ -72,6 +72,21 @@ impl FakeConn {
         }
     }
 
+    /// The next packet, or `None` when the read timeout set on
+    /// [`stream`](Self::stream) passes first or the client closed.
+    pub fn try_read(&mut self) -> Option<Packet> {
+        loop {
+            if let Some(p) = decode(&mut self.buf, self.version, 1 << 20).expect("valid packet") {
+                return Some(p);
+            }
+            let mut chunk = [0u8; 4096];
+            match self.stream.read(&mut chunk) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
     /// Reads CONNECT and accepts it with CONNACK (session present = 0).
     pub fn accept_connect(&mut self) {
         match self.read() {

@@ -28,13 +28,16 @@
 
 mod brokers;
 pub mod cli;
+pub mod conformance;
 mod embedded;
 mod error;
 mod example;
 pub mod fake;
 mod mosquitto;
+mod mosquitto_plain;
 mod net;
 mod pki;
+mod raw_sub;
 pub mod seed;
 pub mod support;
 
@@ -43,5 +46,7 @@ pub use embedded::{EmbeddedBroker, EMBEDDED_MAX_PAYLOAD};
 pub use error::{Error, Result};
 pub use example::{example_broker, example_broker_for, MQTT_URL_ENV};
 pub use mosquitto::MosquittoTls;
+pub use mosquitto_plain::Mosquitto;
 pub use net::{free_loopback_port, is_listening};
 pub use pki::{TestPki, SERVER_NAMES};
+pub use raw_sub::RawSubscriber;

@@ -226,7 +226,7 @@ impl Drop for MosquittoTls {
 
 /// `mosquitto` on `PATH`, else in the sbin directories Debian installs it to (often not on a
 /// normal user's `PATH`).
-fn find_mosquitto() -> Option<PathBuf> {
+pub(crate) fn find_mosquitto() -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH")
         .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
         .unwrap_or_default();

@@ -75,7 +75,8 @@ pub struct Config {
     /// Mosquitto 2.0.11 here: 30 QoS 2 publishes with a window of 21
     /// delivered 29). Raise it for brokers known to accept more.
     pub max_inflight: u16,
-    /// Publishes accepted beyond the window (or while not connected) and
+    /// Publishes accepted beyond the window (or while not connected, or while
+    /// 64 KiB of output wait for the adapter to take them: QoS 0 too) and
     /// waiting to be sent. When full, [`publish`](super::Client::publish)
     /// fails with [`PublishError::QueueFull`](super::PublishError::QueueFull).
     /// Default: 1024.

@@ -373,12 +373,21 @@ impl<I: Instant> Client<I> {
 
     /// Appends every pending byte to `out` and returns how many. Call after
     /// every input until it returns 0; the adapter writes all of it, in order.
+    ///
+    /// Publishes that waited for room in the output (see
+    /// [`Config::max_queued`]) are encoded as the bytes are taken, so this
+    /// may return more after returning some: bounded by the queue.
     pub fn poll_transmit(&mut self, out: &mut BytesMut) -> usize {
         let n = self.tx.len();
         if n > 0 {
             out.extend_from_slice(&self.tx);
             // `clear` keeps the capacity: no allocation in steady state.
             self.tx.clear();
+            // Room again: move waiting publishes out, timed as of the input
+            // that produced these bytes (this is called right after it).
+            if let (Some(now), false) = (self.last_tx, self.queue.is_empty()) {
+                self.pump(now);
+            }
         }
         n
     }

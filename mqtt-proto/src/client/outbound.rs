@@ -53,8 +53,22 @@ pub(crate) struct Queued<I> {
     pub(crate) accepted_at: I,
 }
 
+/// Bytes of output not yet taken by the adapter beyond which publishes wait
+/// in the queue instead of being encoded (see `output_has_room`).
+pub(super) const UNSENT_BOUND: usize = 64 * 1024;
+
 impl<I: Instant> Client<I> {
     /// The effective window: our `max_inflight` and the broker's Receive Maximum.
+    /// Whether the bytes produced and not yet taken by
+    /// [`poll_transmit`](super::Client::poll_transmit) leave room for another
+    /// publish. QoS 0 publishes have no window: without this bound a caller
+    /// faster than the socket would grow the output buffer without limit.
+    /// Beyond it they wait in the bounded queue (`max_queued`) and go out as
+    /// the adapter takes the bytes.
+    pub(super) fn output_has_room(&self) -> bool {
+        self.tx.len() < UNSENT_BOUND
+    }
+
     fn window(&self) -> usize {
         self.cfg.max_inflight.min(self.limits.receive_maximum) as usize
     }
@@ -117,6 +131,7 @@ impl<I: Instant> Client<I> {
         let msg = self.check_publish(msg)?;
         let can_send_now = self.state == State::Connected
             && self.queue.is_empty()
+            && self.output_has_room()
             && (msg.qos == QoS::AtMostOnce
                 || (self.inflight.len() < self.window() && self.ids.in_use() < 65535));
         if !can_send_now && self.queue.len() >= self.cfg.max_queued {
@@ -140,7 +155,7 @@ impl<I: Instant> Client<I> {
 
     /// Sends queued publishes while connected and the window allows.
     pub(super) fn pump(&mut self, now: I) {
-        while self.state == State::Connected {
+        while self.state == State::Connected && self.output_has_room() {
             let Some(front) = self.queue.front() else {
                 break;
             };
