@@ -25,7 +25,8 @@
 //! a handler may block or call back into the client without stalling the
 //! protocol. A handler that panics does not stop the dispatcher.
 
-use crate::{ConnectInfo, ConnectionLost, Delivery, Message};
+use crate::message::AckLink;
+use crate::{Acker, ConnectInfo, ConnectionLost, Delivery, Message};
 use mqtt_sansio::client::{AckToken, Subscriptions};
 use mqtt_sansio::codec::{ByteStr, Properties};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -57,11 +58,12 @@ impl Handler {
         Arc::ptr_eq(&self.0, &other.0)
     }
 
-    fn call(&self, m: &Message) {
+    /// Runs the handler; returns whether it panicked.
+    fn call(&self, m: &Message) -> bool {
         // A handler that panicked earlier poisoned its own lock only; keep
         // calling it (its state is the user's business).
         let mut f = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        guard(|| (*f)(m));
+        guard(|| (*f)(m))
     }
 }
 
@@ -232,6 +234,8 @@ pub struct Dispatch {
     /// Queues of per-subscription streams: fed by their handler, closed with
     /// the client.
     streams: Mutex<Option<Vec<Weak<dyn Sink>>>>,
+    /// How messages are acknowledged ([`Dispatch::set_acker`]).
+    acks: Mutex<AckLink>,
 }
 
 impl std::fmt::Debug for Dispatch {
@@ -247,7 +251,19 @@ impl Dispatch {
             registry: Mutex::new(registry),
             sinks: Mutex::new(Some(Vec::new())),
             streams: Mutex::new(Some(Vec::new())),
+            acks: Mutex::new(AckLink::default()),
         }
+    }
+
+    /// Sets how received messages are acknowledged: through `acker` (the
+    /// client's core), by the application (`manual`, see
+    /// [`Message::ack`]) or by the dispatcher once every handler of a message
+    /// returned. Without an acker nothing is acknowledged.
+    pub fn set_acker(&self, acker: Arc<dyn Acker>, manual: bool) {
+        *self.acks.lock().unwrap_or_else(|e| e.into_inner()) = AckLink {
+            acker: Some(acker),
+            manual,
+        };
     }
 
     /// The registry, locked. No user code runs under this lock.
@@ -339,17 +355,32 @@ impl Dispatch {
     /// Runs the handlers and callbacks for one item.
     fn handle(&self, item: Item, cb: &mut Callbacks, matched: &mut Vec<Handler>) {
         match item {
-            Item::Message(m, filters) => {
+            Item::Message(mut m, filters) => {
+                if m.ack.is_some() {
+                    m.link = self.acks.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                }
                 self.registry().route(&filters, matched);
+                let mut panicked = false;
                 if matched.is_empty() {
                     if let Some(f) = &mut cb.on_unhandled {
-                        guard(|| f(&m));
+                        panicked |= guard(|| f(&m));
                     }
                 }
                 for h in matched.drain(..) {
-                    h.call(&m);
+                    panicked |= h.call(&m);
                 }
+                let token = m.ack;
+                let auto = !m.link.manual;
+                let acker = m.link.acker.clone();
                 self.feed_sinks(m);
+                // Automatic acks: after every handler returned and the message
+                // entered every stream, in arrival order. A panicking handler's
+                // message stays unacknowledged: a persistent session redelivers
+                // it. A stale token (the connection it came on is gone) is
+                // refused by the core: the broker resends that message anyway.
+                if let (Some(token), Some(acker), true, false) = (token, acker, auto, panicked) {
+                    let _ = acker.ack(token);
+                }
             }
             Item::Connected(info) => {
                 if let Some(f) = &mut cb.on_connect {
@@ -402,6 +433,7 @@ impl Dispatch {
 
 /// Runs user code; a panic in it (reported on stderr by the panic hook) must
 /// not stop the dispatcher, or every later message would be lost.
-fn guard(f: impl FnOnce()) {
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+/// Returns whether it panicked.
+fn guard(f: impl FnOnce()) -> bool {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err()
 }

@@ -42,7 +42,7 @@ mod server;
 pub use answers::{ConnectInfo, Delivery, PublishAck, SubAck};
 pub use error::{ConnectionLost, Error};
 pub use link::{subscribe_filters, FirstConnect, Link};
-pub use message::{Message, Publish, Topic};
+pub use message::{Acker, Message, Publish, Topic};
 pub use options::{Options, Parts, DEFAULT_REQUEST_TIMEOUT};
 pub use server::{servers, Server};
 

@@ -4,6 +4,38 @@ use bytes::Bytes;
 use mqtt_sansio::client::{AckToken, OutgoingPublish};
 use mqtt_sansio::codec::{ByteStr, Properties};
 use mqtt_sansio::QoS;
+use std::sync::Arc;
+
+/// Sends a message's acknowledgement through the client it arrived on: the
+/// adapter's hook, given to [`Dispatch::set_acker`](crate::dispatch::Dispatch::set_acker).
+pub trait Acker: Send + Sync {
+    /// Acknowledges the message of `token` (PUBACK for QoS 1, PUBREC for QoS 2).
+    fn ack(&self, token: AckToken) -> Result<(), crate::Error>;
+}
+
+/// How a received message is acknowledged: through which client, and whether
+/// the application does it ([`Options::manual_acks`](crate::Options::manual_acks)).
+#[derive(Clone, Default)]
+pub(crate) struct AckLink {
+    pub(crate) acker: Option<Arc<dyn Acker>>,
+    pub(crate) manual: bool,
+}
+
+impl std::fmt::Debug for AckLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AckLink")
+            .field("manual", &self.manual)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Two messages are equal by their content, whoever acknowledges them.
+impl PartialEq for AckLink {
+    fn eq(&self, _: &AckLink) -> bool {
+        true
+    }
+}
+impl Eq for AckLink {}
 
 /// A message received from the broker.
 ///
@@ -18,6 +50,7 @@ pub struct Message {
     pub(crate) dup: bool,
     pub(crate) properties: Properties,
     pub(crate) ack: Option<AckToken>,
+    pub(crate) link: AckLink,
 }
 
 impl Message {
@@ -32,6 +65,7 @@ impl Message {
             dup: p.dup,
             properties: p.properties,
             ack,
+            link: AckLink::default(),
         }
     }
 
@@ -78,15 +112,34 @@ impl Message {
         &self.properties
     }
 
-    /// Whether this message waits for `Client::ack` (QoS 1 and 2 messages
-    /// with [`Options::manual_acks`](crate::Options::manual_acks)).
+    /// Whether this message waits for the application's acknowledgement
+    /// ([`ack`](Message::ack) or `Client::ack`): QoS 1 and 2 messages with
+    /// [`Options::manual_acks`](crate::Options::manual_acks). With automatic
+    /// acks the client acknowledges after the handlers returned.
     pub fn needs_ack(&self) -> bool {
-        self.ack.is_some()
+        self.ack.is_some() && self.link.manual
     }
 
     /// The core's token to acknowledge this message with (manual acks only).
     pub fn ack_token(&self) -> Option<AckToken> {
-        self.ack
+        self.ack.filter(|_| self.link.manual)
+    }
+
+    /// Acknowledges this message (manual acks): PUBACK for QoS 1, PUBREC for
+    /// QoS 2, through the client it arrived on. Callable from the handler it
+    /// was given to — no client handle needed. A message that needs no
+    /// acknowledgement ([`needs_ack`](Message::needs_ack) is false) is
+    /// accepted as a no-op.
+    ///
+    /// Fails with [`Error::Ack`](crate::Error::Ack) when the connection it
+    /// arrived on is gone (QoS 1: the broker sends it again) and with
+    /// [`Error::Closed`](crate::Error::Closed) when the client is gone.
+    pub fn ack(&self) -> Result<(), crate::Error> {
+        match (self.ack_token(), &self.link.acker) {
+            (Some(token), Some(acker)) => acker.ack(token),
+            (Some(_), None) => Err(crate::Error::Closed),
+            (None, _) => Ok(()),
+        }
     }
 }
 

@@ -67,6 +67,11 @@ pub struct Parts {
     /// Bound of `Client::connect` retrying under the reconnect policy
     /// ([`Options::initial_connect_timeout`]).
     pub initial_connect_timeout: Option<Duration>,
+    /// The application acknowledges messages itself
+    /// ([`Options::manual_acks`]). The core always runs with manual acks
+    /// (`config.manual_acks` is `true` after [`Options::into_parts`]): with
+    /// automatic acks the dispatcher acknowledges once the handlers returned.
+    pub manual_acks: bool,
 }
 
 /// How long `subscribe` and `unsubscribe` wait for the broker's answer by
@@ -107,6 +112,7 @@ impl Options {
                 session: None,
                 request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
                 initial_connect_timeout: None,
+                manual_acks: false,
             },
         }
     }
@@ -126,6 +132,8 @@ impl Options {
     /// assert_eq!(parts.transport.ws.max_frame_size, 4096);
     /// ```
     pub fn into_parts(mut self) -> Parts {
+        self.parts.manual_acks = self.parts.config.manual_acks;
+        self.parts.config.manual_acks = true;
         let max = usize::try_from(self.parts.config.max_incoming_packet_size).unwrap_or(usize::MAX);
         let ws = &mut self.parts.transport.ws;
         ws.max_message_size = ws.max_message_size.min(max);
@@ -266,7 +274,16 @@ impl Options {
     }
 
     /// Manual acknowledgements: inbound QoS 1/2 messages are acknowledged only
-    /// when `Client::ack` is called (default: off).
+    /// when the application calls [`Message::ack`] (from the handler it was
+    /// given to, or later) or `Client::ack` (default: off).
+    ///
+    /// Automatic acknowledgements (the default) are sent after every handler
+    /// of the message returned (and after it entered every message stream),
+    /// in arrival order: at least once means at least once *to the
+    /// application*. A process that dies mid-handler gets the message again
+    /// from a persistent session. A handler that panics leaves its message
+    /// unacknowledged (the panic hook reports the panic); the broker sends it
+    /// again on the next connection of a persistent session.
     pub fn manual_acks(mut self, manual: bool) -> Options {
         self.parts.config.manual_acks = manual;
         self

@@ -155,6 +155,10 @@ pub(crate) async fn start(url: &str, options: Options) -> Result<Client, Error> 
         options.request_timeout,
     ));
     let client = Client::from_inner(inner.clone());
+    shared.set_acker(
+        Arc::new(crate::client::CoreAcker(Arc::downgrade(&inner))),
+        options.manual_acks,
+    );
 
     let callbacks = options.callbacks;
     let dflow = flow.clone();

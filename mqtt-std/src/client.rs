@@ -125,6 +125,20 @@ impl Inner {
     }
 }
 
+/// Acknowledges received messages through the core (the dispatcher's
+/// automatic acks, and [`Message::ack`]). Weak: a message kept by the
+/// application must not keep the client alive.
+pub(crate) struct CoreAcker(pub(crate) std::sync::Weak<Inner>);
+
+impl mqtt_adapter::Acker for CoreAcker {
+    fn ack(&self, token: mqtt_sansio::client::AckToken) -> Result<(), Error> {
+        let inner = self.0.upgrade().ok_or(Error::Closed)?;
+        inner.lock().core.ack(Instant::now(), token)?;
+        inner.wake();
+        Ok(())
+    }
+}
+
 /// A connection to an MQTT broker, with blocking calls.
 ///
 /// `Client` is a cheap handle (`Clone`); every clone drives the same

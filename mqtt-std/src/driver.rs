@@ -140,6 +140,10 @@ pub(crate) fn start(url: &str, options: Options) -> Result<Client, Error> {
         options.request_timeout,
     );
     let inner = client.inner().clone();
+    shared.set_acker(
+        Arc::new(crate::client::CoreAcker(Arc::downgrade(&inner))),
+        options.manual_acks,
+    );
 
     {
         let mut g = inner.lock();

@@ -19,11 +19,11 @@ use mqtt_adapter::{
     ConnectInfo, ConnectionLost, Error, Message, Options, Publish, PublishAck, QoS,
     ReconnectPolicy, SubAck,
 };
-use mqtt_sansio::codec::Packet;
+use mqtt_sansio::codec::{Packet, ReasonCode};
 use mqtt_sansio::ProtocolVersion;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A client of one adapter, driven with blocking calls.
@@ -468,6 +468,268 @@ pub fn subscribe_is_bounded_by_the_request_timeout<A: Adapter>() {
     let _ = script.join();
 }
 
+// ---------------------------------------------------------------------------
+// Delivery guarantees and messages (scripted broker)
+// ---------------------------------------------------------------------------
+
+/// A scripted broker that accepted one MQTT `version` connection, and the client.
+fn scripted<A: Adapter>(options: Options, version: ProtocolVersion) -> (A, FakeConn) {
+    let broker = FakeBroker::start();
+    let url = broker.url.clone();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut c = broker.accept();
+        match c.read() {
+            Packet::Connect(_) => {}
+            p => panic!("expected CONNECT, got {p:?}"),
+        }
+        c.set_version(version);
+        if version == ProtocolVersion::V5 {
+            c.write(&[0x20, 0x03, 0x00, 0x00, 0x00]);
+        } else {
+            c.write(&[0x20, 0x02, 0x00, 0x00]);
+        }
+        let _ = tx.send(c);
+    });
+    let client = A::connect(&url, options.protocol(version)).expect("connects");
+    let conn = rx.recv_timeout(WAIT).expect("the scripted broker accepted");
+    (client, conn)
+}
+
+/// The packet the client sends within `d` (PINGREQ skipped), if any.
+fn sent_within(conn: &mut FakeConn, d: Duration) -> Option<Packet> {
+    conn.stream.set_read_timeout(Some(d)).unwrap();
+    let deadline = Instant::now() + d;
+    let mut got = None;
+    while Instant::now() < deadline {
+        match conn.try_read() {
+            Some(Packet::PingReq) => continue,
+            other => {
+                got = other;
+                break;
+            }
+        }
+    }
+    conn.stream.set_read_timeout(Some(WAIT)).unwrap();
+    got
+}
+
+fn pid_of(p: &Packet) -> u16 {
+    match p {
+        Packet::PubAck(r) | Packet::PubRec(r) => r.packet_id.get(),
+        Packet::Subscribe(s) => s.packet_id.get(),
+        Packet::Publish(p) => p.packet_id.map_or(0, |p| p.get()),
+        p => panic!("no packet id in {p:?}"),
+    }
+}
+
+/// Automatic acknowledgements are sent after the handler returned, not when
+/// the message arrives (a process killed mid-handler gets the message again):
+/// QoS 1 (PUBACK) and QoS 2 (PUBREC).
+pub fn automatic_acks_follow_the_handler<A: Adapter>() {
+    let (started_tx, started_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let release_rx = Mutex::new(release_rx);
+    let options = Options::new().on_unhandled(move |m| {
+        let _ = started_tx.send(m.qos());
+        let _ = release_rx.lock().unwrap().recv_timeout(WAIT);
+    });
+    let (client, mut conn) = scripted::<A>(options, ProtocolVersion::V3_1_1);
+    for (qos, pid) in [(QoS::AtLeastOnce, 1u16), (QoS::ExactlyOnce, 2)] {
+        conn.write(&encode(
+            &publish_packet("acks", qos, pid, b"m"),
+            ProtocolVersion::V3_1_1,
+        ));
+        assert_eq!(started_rx.recv_timeout(WAIT).unwrap(), qos);
+        if let Some(p) = sent_within(&mut conn, Duration::from_millis(300)) {
+            panic!("{qos:?}: the client answered {p:?} while the handler was still running");
+        }
+        release_tx.send(()).unwrap();
+        let ack = read_until(&mut conn, "the acknowledgement", |p| {
+            matches!(p, Packet::PubAck(_) | Packet::PubRec(_))
+        });
+        match (qos, &ack) {
+            (QoS::AtLeastOnce, Packet::PubAck(_)) | (QoS::ExactlyOnce, Packet::PubRec(_)) => {}
+            _ => panic!("{qos:?} answered with {ack:?}"),
+        }
+        assert_eq!(pid_of(&ack), pid);
+    }
+    let _ = client.disconnect(Duration::ZERO);
+}
+
+/// With manual acks, a handler declared in the options acknowledges the
+/// message it was given directly (`Message::ack`), with no client handle; a
+/// message it does not acknowledge is not acknowledged.
+pub fn a_handler_acknowledges_its_message_directly<A: Adapter>() {
+    let options = Options::new()
+        .manual_acks(true)
+        .handler("direct/#", QoS::AtLeastOnce, |m| {
+            assert!(m.needs_ack());
+            if m.payload() == "ack me" {
+                m.ack().expect("acknowledged from the handler");
+            }
+        });
+    let (client, mut conn) = scripted::<A>(options, ProtocolVersion::V3_1_1);
+    let sub = read_until(&mut conn, "SUBSCRIBE", |p| {
+        matches!(p, Packet::Subscribe(_))
+    });
+    let pid = pid_of(&sub).to_be_bytes();
+    conn.write(&[0x90, 0x03, pid[0], pid[1], 0x01]);
+    conn.write(&encode(
+        &publish_packet("direct/a", QoS::AtLeastOnce, 7, b"leave me"),
+        ProtocolVersion::V3_1_1,
+    ));
+    if let Some(p) = sent_within(&mut conn, Duration::from_millis(300)) {
+        panic!("a message the handler did not acknowledge was answered: {p:?}");
+    }
+    conn.write(&encode(
+        &publish_packet("direct/a", QoS::AtLeastOnce, 8, b"ack me"),
+        ProtocolVersion::V3_1_1,
+    ));
+    let ack = read_until(&mut conn, "PUBACK", |p| matches!(p, Packet::PubAck(_)));
+    assert_eq!(pid_of(&ack), 8);
+    let _ = client.disconnect(Duration::ZERO);
+}
+
+/// A handler that panics leaves its QoS 1 message unacknowledged (a
+/// persistent session redelivers it) and the next message is handled and
+/// acknowledged as usual.
+pub fn a_panicking_handler_leaves_its_message_unacknowledged<A: Adapter>() {
+    let (seen_tx, seen_rx) = mpsc::channel();
+    let seen_tx = Mutex::new(seen_tx);
+    let options = Options::new().on_unhandled(move |m| {
+        let _ = seen_tx.lock().unwrap().send(m.payload().clone());
+        if m.payload() == "boom" {
+            panic!("a handler bug (expected by this test)");
+        }
+    });
+    let (client, mut conn) = scripted::<A>(options, ProtocolVersion::V3_1_1);
+    conn.write(&encode(
+        &publish_packet("panic", QoS::AtLeastOnce, 1, b"boom"),
+        ProtocolVersion::V3_1_1,
+    ));
+    assert_eq!(seen_rx.recv_timeout(WAIT).unwrap(), "boom");
+    if let Some(p) = sent_within(&mut conn, Duration::from_millis(300)) {
+        panic!("the panicking handler's message was answered: {p:?}");
+    }
+    conn.write(&encode(
+        &publish_packet("panic", QoS::AtLeastOnce, 2, b"fine"),
+        ProtocolVersion::V3_1_1,
+    ));
+    assert_eq!(seen_rx.recv_timeout(WAIT).unwrap(), "fine");
+    let ack = read_until(&mut conn, "PUBACK", |p| matches!(p, Packet::PubAck(_)));
+    assert_eq!(pid_of(&ack), 2);
+    let _ = client.disconnect(Duration::ZERO);
+}
+
+/// A subscription the broker refuses (SUBACK 0x80) puts the filter's previous
+/// handler back.
+pub fn a_refused_subscription_restores_the_previous_handler<A: Adapter>() {
+    let broker = FakeBroker::start();
+    let url = broker.url.clone();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let script = std::thread::spawn(move || {
+        let mut c = broker.accept();
+        c.accept_connect();
+        for code in [0x00u8, 0x80] {
+            let sub = read_until(&mut c, "SUBSCRIBE", |p| matches!(p, Packet::Subscribe(_)));
+            let pid = pid_of(&sub).to_be_bytes();
+            c.write(&[0x90, 0x03, pid[0], pid[1], code]);
+        }
+        go_rx.recv_timeout(WAIT).unwrap();
+        c.write(&encode(
+            &publish_packet("refused/x", QoS::AtMostOnce, 0, b"m"),
+            ProtocolVersion::V3_1_1,
+        ));
+        c
+    });
+    let client = A::connect(&url, Options::new()).expect("connects");
+    let (first_tx, first_rx) = mpsc::channel();
+    let (second_tx, second_rx) = mpsc::channel();
+    let first_tx = Mutex::new(first_tx);
+    let second_tx = Mutex::new(second_tx);
+    let ack = client
+        .subscribe(
+            "refused/x",
+            QoS::AtMostOnce,
+            Box::new(move |m| {
+                let _ = first_tx.lock().unwrap().send(m.topic().to_owned());
+            }),
+        )
+        .expect("first subscribe");
+    assert_eq!(ack.granted(), vec![Some(QoS::AtMostOnce)]);
+    let ack = client
+        .subscribe(
+            "refused/x",
+            QoS::AtMostOnce,
+            Box::new(move |m| {
+                let _ = second_tx.lock().unwrap().send(m.topic().to_owned());
+            }),
+        )
+        .expect("the SUBACK arrives");
+    assert_eq!(ack.granted(), vec![None], "the broker refused it");
+    go_tx.send(()).unwrap();
+    assert_eq!(first_rx.recv_timeout(WAIT).unwrap(), "refused/x");
+    assert!(second_rx.recv_timeout(Duration::from_millis(300)).is_err());
+    let _ = client.disconnect(Duration::ZERO);
+    drop(script.join());
+}
+
+/// An MQTT 5 error reason code in PUBACK (QoS 1) or PUBREC (QoS 2) fails the
+/// publish with `Error::Rejected` and that reason.
+pub fn an_error_reason_in_puback_or_pubrec_rejects_the_publish<A: Adapter>() {
+    let (client, mut conn) = scripted::<A>(Options::new(), ProtocolVersion::V5);
+    for (qos, code, reason) in [
+        (QoS::AtLeastOnce, 0x87u8, ReasonCode::NotAuthorized),
+        (QoS::ExactlyOnce, 0x97, ReasonCode::QuotaExceeded),
+    ] {
+        let h = client
+            .publish(Publish::new("rejected", "m").qos(qos))
+            .expect("accepted");
+        let p = read_until(&mut conn, "PUBLISH", |p| matches!(p, Packet::Publish(_)));
+        let pid = pid_of(&p).to_be_bytes();
+        let kind = if qos == QoS::AtLeastOnce { 0x40 } else { 0x50 };
+        conn.write(&[kind, 0x03, pid[0], pid[1], code]);
+        match client.wait(h, WAIT) {
+            Err(Error::Rejected { reason: r, .. }) => assert_eq!(r, reason),
+            other => panic!("{qos:?} with reason {code:#x}: expected Rejected, got {other:?}"),
+        }
+    }
+    let _ = client.disconnect(Duration::ZERO);
+}
+
+/// A received MQTT 5 message carries its resolved topic and no Topic Alias
+/// (republishing its properties must not be refused).
+pub fn a_received_message_has_its_topic_and_no_alias<A: Adapter>() {
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let options = Options::new().on_unhandled(move |m| {
+        let _ = tx.lock().unwrap().send(m.clone());
+    });
+    let (client, mut conn) = scripted::<A>(options, ProtocolVersion::V5);
+    for topic in ["aliased/topic", ""] {
+        let mut p = mqtt_sansio::codec::Publish {
+            dup: false,
+            qos: QoS::AtMostOnce,
+            retain: false,
+            topic: topic.to_owned().into(),
+            packet_id: None,
+            properties: Default::default(),
+            payload: Bytes::from_static(b"m"),
+        };
+        p.properties.topic_alias = Some(1);
+        conn.write(&encode(&Packet::Publish(p), ProtocolVersion::V5));
+        let m = rx.recv_timeout(WAIT).expect("delivered");
+        assert_eq!(m.topic(), "aliased/topic");
+        assert_eq!(
+            m.properties().topic_alias,
+            None,
+            "the broker's alias leaked"
+        );
+    }
+    let _ = client.disconnect(Duration::ZERO);
+}
+
 /// Expands one `#[test]` per conformance test for the adapter type `$a`.
 #[macro_export]
 macro_rules! conformance_tests {
@@ -482,6 +744,12 @@ macro_rules! conformance_tests {
             disconnect_waits_for_the_broker_to_close,
             connack_facts_are_available_from_the_client,
             subscribe_is_bounded_by_the_request_timeout,
+            automatic_acks_follow_the_handler,
+            a_handler_acknowledges_its_message_directly,
+            a_panicking_handler_leaves_its_message_unacknowledged,
+            a_refused_subscription_restores_the_previous_handler,
+            an_error_reason_in_puback_or_pubrec_rejects_the_publish,
+            a_received_message_has_its_topic_and_no_alias,
         );
     };
     (@each $a:ty; $($name:ident),* $(,)?) => {

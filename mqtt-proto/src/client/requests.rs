@@ -207,13 +207,7 @@ impl<I: Instant> Client<I> {
             RequestKind::Subscribe(filters) => {
                 let filters: Vec<ByteStr> = filters.into_iter().map(|f| f.filter).collect();
                 for f in &filters {
-                    if self
-                        .subs
-                        .get(f)
-                        .is_some_and(|s| s.state == SubscriptionState::Pending)
-                    {
-                        self.subs.remove(f);
-                    }
+                    self.subs.refuse(f);
                 }
                 let codes = alloc::vec![code; filters.len()];
                 self.push_event(Event::SubscribeComplete {
@@ -330,20 +324,8 @@ impl<I: Instant> Client<I> {
                 _ => None,
             };
             match granted {
-                Some(q) => {
-                    if let Some(s) = self.subs.get_mut(&f.filter) {
-                        s.state = SubscriptionState::Granted(q);
-                    }
-                }
-                None => {
-                    if self
-                        .subs
-                        .get(&f.filter)
-                        .is_some_and(|s| s.state == SubscriptionState::Pending)
-                    {
-                        self.subs.remove(&f.filter);
-                    }
-                }
+                Some(q) => self.subs.grant(&f.filter, q),
+                None => self.subs.refuse(&f.filter),
             }
             names.push(f.filter);
         }

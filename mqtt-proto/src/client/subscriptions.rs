@@ -64,6 +64,10 @@ pub struct Subscription {
 #[derive(Debug, Clone, Default)]
 pub struct Subscriptions {
     map: BTreeMap<ByteStr, Subscription>,
+    /// Granted subscriptions replaced by a pending SUBSCRIBE of the same
+    /// filter: put back if the broker refuses the new one (it keeps the old
+    /// one then), dropped when it grants it.
+    replaced: BTreeMap<ByteStr, Subscription>,
 }
 
 impl Subscriptions {
@@ -108,10 +112,40 @@ impl Subscriptions {
     }
 
     pub(crate) fn insert(&mut self, sub: Subscription) {
-        self.map.insert(sub.filter.clone(), sub);
+        if let Some(old) = self.map.insert(sub.filter.clone(), sub) {
+            if old.state != SubscriptionState::Pending {
+                self.replaced.insert(old.filter.clone(), old);
+            }
+        }
     }
     pub(crate) fn remove(&mut self, filter: &str) {
         self.map.remove(filter);
+        self.replaced.remove(filter);
+    }
+    /// The broker granted the pending subscription of `filter`.
+    pub(crate) fn grant(&mut self, filter: &str, qos: QoS) {
+        if let Some(s) = self.map.get_mut(filter) {
+            s.state = SubscriptionState::Granted(qos);
+            self.replaced.remove(filter);
+        }
+    }
+    /// The pending subscription of `filter` was refused (or will never be
+    /// sent): the subscription it replaced, if any, is back; else it goes.
+    pub(crate) fn refuse(&mut self, filter: &str) {
+        if self
+            .map
+            .get(filter)
+            .is_some_and(|s| s.state == SubscriptionState::Pending)
+        {
+            match self.replaced.remove(filter) {
+                Some(old) => {
+                    self.map.insert(old.filter.clone(), old);
+                }
+                None => {
+                    self.map.remove(filter);
+                }
+            }
+        }
     }
     pub(crate) fn get_mut(&mut self, filter: &str) -> Option<&mut Subscription> {
         self.map.get_mut(filter)
