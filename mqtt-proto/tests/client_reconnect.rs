@@ -100,10 +100,33 @@ fn a_successful_reconnect_reports_reconnect_and_resets_the_backoff() {
         "{ev:?}"
     );
     assert_eq!(p.opened_at.last(), Some(&ms(7000)));
-    // Lost again: the first delay is back to min.
+    // Healthy for `stable_after` (10 s), then lost: the first delay is back to min.
+    p.advance(ms(10_000));
     p.drop_connection();
     p.advance(ms(1000));
-    assert_eq!(p.opened_at.last(), Some(&ms(8000)));
+    assert_eq!(p.opened_at.last(), Some(&ms(18_000)));
+    assert!(p.client.is_connected());
+}
+
+#[test]
+fn a_connection_lost_right_after_connack_keeps_backing_off() {
+    // A broker that accepts, then closes at once (on a message it refuses):
+    // every CONNACK must not reset the backoff, or the client hammers it.
+    let mut p = Pair::connected(config().reconnect(backoff(false)), Behaviour::default());
+    p.take_events();
+    p.drop_connection(); // at 0 s, right after CONNACK: next attempt at 1 s
+    p.advance(ms(1000));
+    assert_eq!(p.opened_at.last(), Some(&ms(1000)));
+    assert!(p.client.is_connected());
+    p.drop_connection(); // again at once: 2 s now, not 1 s
+    p.advance(ms(1000));
+    assert_eq!(
+        p.opened_at.last(),
+        Some(&ms(1000)),
+        "reconnected after only 1 s"
+    );
+    p.advance(ms(1000));
+    assert_eq!(p.opened_at.last(), Some(&ms(3000)));
     assert!(p.client.is_connected());
 }
 

@@ -184,6 +184,15 @@ impl mqtt_adapter::Acker for CoreAcker {
 /// # Ok::<(), mqtt_smol::Error>(())
 /// ```
 ///
+/// # Dropping the client
+/// Dropping the last handle (or returning from `main`) does **not** wait:
+/// the client sends DISCONNECT in the background and the process may exit
+/// first. Publishes accepted and not yet acknowledged are then lost unless a
+/// persistent session resends them, and if DISCONNECT did not reach the
+/// broker it publishes the will. Call [`disconnect`](Client::disconnect)
+/// before exiting: it waits for in-flight publishes (bounded) and reports in
+/// its result what it could not finish.
+///
 /// # Threads and executors
 /// A client runs two threads of its own: the driver (an `async-io` loop that
 /// owns the socket and feeds the protocol core) and the dispatcher (runs

@@ -28,6 +28,21 @@ pub(crate) use mqtt_adapter::Link;
 /// The result of one publish, as the driver records it for a live handle.
 pub(crate) type PubResult = Result<PublishAck, Error>;
 
+/// Where the driver puts a publish's result for its handle: a lock of its
+/// own, so that `PublishHandle::try_result` never waits for the client's
+/// lock (which the driver holds while it works).
+#[derive(Default)]
+pub(crate) struct PubSlot(Mutex<Option<PubResult>>);
+
+impl PubSlot {
+    pub(crate) fn get(&self) -> Option<PubResult> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    pub(crate) fn set(&self, r: PubResult) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+    }
+}
+
 /// The result of a SUBSCRIBE / UNSUBSCRIBE.
 #[derive(Debug, Clone)]
 pub(crate) struct ReqResult {
@@ -43,8 +58,9 @@ pub(crate) struct State {
     pub(crate) ever_connected: bool,
     /// Connection attempts that failed before the first success.
     pub(crate) failed_attempts: usize,
-    /// Publishes with a live handle: their result once known.
-    pub(crate) publishes: HashMap<PublishId, Option<PubResult>>,
+    /// Publishes not yet completed, each with the result slot its handle
+    /// shares; removed when the result is set.
+    pub(crate) publishes: HashMap<PublishId, Arc<PubSlot>>,
     /// Subscribe / unsubscribe requests being waited for.
     pub(crate) requests: HashMap<RequestId, Option<ReqResult>>,
     /// `disconnect` was already given to the core.
@@ -159,6 +175,16 @@ impl mqtt_adapter::Acker for CoreAcker {
 /// client.disconnect()?;
 /// # Ok::<(), mqtt_std::Error>(())
 /// ```
+///
+/// # Dropping the client
+/// Dropping the last handle (or returning from `main`) does **not** wait:
+/// the client sends DISCONNECT in the background and the process may exit
+/// first. Publishes accepted and not yet acknowledged are then lost unless a
+/// persistent session resends them, and if DISCONNECT did not reach the
+/// broker it publishes the will. Measured: 50 QoS 1 publishes followed by
+/// returning from `main` delivered 22, 20 and 0 in three runs. Call
+/// [`disconnect`](Client::disconnect) before exiting: it waits for in-flight
+/// publishes (bounded) and reports in its result what it could not finish.
 ///
 /// # Threads
 /// A client runs a driver thread (owns the protocol core, sleeps until the
@@ -335,12 +361,14 @@ impl Client {
     }
 
     fn accepted(&self, mut g: MutexGuard<'_, State>, id: PublishId) -> PublishHandle {
-        g.publishes.insert(id, None);
+        let slot = Arc::new(PubSlot::default());
+        g.publishes.insert(id, slot.clone());
         drop(g);
         self.inner.wake();
         PublishHandle {
             inner: self.inner.clone(),
             id,
+            slot,
         }
     }
 

@@ -655,8 +655,8 @@ impl Driver {
                 result: r.clone(),
             }));
         }
-        if let Some(slot) = g.publishes.get_mut(&id) {
-            *slot = Some(r);
+        if let Some(slot) = g.publishes.remove(&id) {
+            slot.set(r);
         }
     }
 
@@ -691,10 +691,8 @@ impl Driver {
             let mut g = self.inner.lock();
             g.link = Link::Closed;
             // Whoever still waits for a publish learns it will not complete here.
-            for slot in g.publishes.values_mut() {
-                if slot.is_none() {
-                    *slot = Some(Err(Error::Closed));
-                }
+            for (_, slot) in g.publishes.drain() {
+                slot.set(Err(Error::Closed));
             }
         }
         self.inner.changed.notify_all();

@@ -1,6 +1,6 @@
 //! What the client hands out: publish handles and message iterators.
 
-use crate::client::Inner;
+use crate::client::{Inner, PubSlot};
 use crate::sink::Sink;
 use crate::{Error, Message, PublishAck, SubAck};
 use mqtt_adapter::dispatch::{Dispatch, Handler};
@@ -14,9 +14,11 @@ use std::time::{Duration, Instant};
 /// QoS 0 completes when written to the connection).
 ///
 /// Dropping the handle does not cancel the publish.
+#[must_use = "a publish handle reports whether the broker got the message: wait for it or drop it explicitly"]
 pub struct PublishHandle {
     pub(crate) inner: Arc<Inner>,
     pub(crate) id: PublishId,
+    pub(crate) slot: Arc<PubSlot>,
 }
 
 impl std::fmt::Debug for PublishHandle {
@@ -46,16 +48,19 @@ impl PublishHandle {
         self.wait_deadline(Instant::now().checked_add(timeout))
     }
 
-    /// The result if already known, without blocking.
+    /// The result if already known, without blocking: it never waits for
+    /// the client's lock (only for the handle's own result slot, which the
+    /// driver holds just long enough to fill it).
     pub fn try_result(&self) -> Option<Result<PublishAck, Error>> {
-        self.inner.lock().publishes.get(&self.id).cloned().flatten()
+        self.slot.get()
     }
 
     fn wait_deadline(&self, deadline: Option<Instant>) -> Result<PublishAck, Error> {
         let mut g = self.inner.lock();
         loop {
-            if let Some(Some(r)) = g.publishes.get(&self.id) {
-                return r.clone();
+            // Set under the client's lock before waiters are notified.
+            if let Some(r) = self.slot.get() {
+                return r;
             }
             if let Some(e) = g.link.terminal() {
                 return Err(e);
@@ -66,12 +71,6 @@ impl PublishHandle {
                 return Err(Error::Timeout);
             }
         }
-    }
-}
-
-impl Drop for PublishHandle {
-    fn drop(&mut self) {
-        self.inner.lock().publishes.remove(&self.id);
     }
 }
 
@@ -184,5 +183,45 @@ impl Drop for Subscription {
         }
         drop(reg);
         self.sink.drop_reader();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Client, Options, QoS};
+    use std::time::{Duration, Instant};
+
+    /// `try_result` returns at once even while the client's lock is held
+    /// (the driver holds it while it works; with many clients on few cores a
+    /// descheduled driver held it for over a second, and `try_result` waited).
+    #[test]
+    fn try_result_does_not_wait_for_the_client_lock() {
+        let broker = mqtt_testkit::EmbeddedBroker::shared().expect("the embedded broker");
+        let client = Client::connect(&broker.mqtt311_url(), Options::new()).unwrap();
+        let done = client
+            .publish_with(crate::Publish::new("try-result", "x").qos(QoS::AtMostOnce))
+            .unwrap();
+        done.wait_timeout(Duration::from_secs(10)).unwrap();
+        let pending = client
+            .publish_with(crate::Publish::new("try-result", "y").qos(QoS::AtLeastOnce))
+            .unwrap();
+        let inner = client.inner().clone();
+        let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+        let holder = std::thread::spawn(move || {
+            let _g = inner.lock();
+            locked_tx.send(()).unwrap();
+            std::thread::sleep(Duration::from_secs(2));
+        });
+        locked_rx.recv().unwrap();
+        let started = Instant::now();
+        assert!(done.try_result().is_some_and(|r| r.is_ok()));
+        let _ = pending.try_result();
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "try_result waited {:?} for the client's lock",
+            started.elapsed()
+        );
+        holder.join().unwrap();
+        client.disconnect_timeout(Duration::from_secs(5)).unwrap();
     }
 }

@@ -468,6 +468,76 @@ pub fn subscribe_is_bounded_by_the_request_timeout<A: Adapter>() {
     let _ = script.join();
 }
 
+/// A publish the broker answers by closing the connection (NATS 2.9 does on
+/// every QoS 2 PUBLISH) is not resent forever: it fails with a typed error
+/// after a bounded number of connections, the backoff does not reset at each
+/// CONNACK, and the publishes behind it go out.
+pub fn a_publish_that_ends_every_connection_fails_with_a_typed_error<A: Adapter>() {
+    let broker = FakeBroker::start();
+    let url = broker.url.clone();
+    let script = std::thread::spawn(move || {
+        let mut connections = 0;
+        loop {
+            let mut c = broker.accept();
+            connections += 1;
+            match c.read() {
+                Packet::Connect(_) => {}
+                p => panic!("expected CONNECT, got {p:?}"),
+            }
+            let present = u8::from(connections > 1);
+            c.write(&[0x20, 0x02, present, 0x00]);
+            let p = read_until(&mut c, "PUBLISH", |p| matches!(p, Packet::Publish(_)));
+            let Packet::Publish(p) = p else {
+                unreachable!()
+            };
+            if p.qos == QoS::ExactlyOnce {
+                // Refuse it the NATS way: close the connection.
+                drop(c);
+                continue;
+            }
+            let pid = p.packet_id.expect("QoS 1").get().to_be_bytes();
+            c.write(&[0x40, 0x02, pid[0], pid[1]]);
+            return (connections, c);
+        }
+    });
+    let options = Options::new()
+        .clean_session(false)
+        .client_id("poison-test")
+        .reconnect(ReconnectPolicy::backoff(
+            Duration::from_millis(10),
+            Duration::from_millis(80),
+        ));
+    let client = A::connect(&url, options).expect("connects");
+    let poison = client
+        .publish(Publish::new("poison", "q2").qos(QoS::ExactlyOnce))
+        .expect("accepted");
+    let started = Instant::now();
+    match client.wait(poison, WAIT) {
+        Err(Error::PublishFailed(mqtt_sansio::client::PublishFailure::Undeliverable {
+            attempts,
+        })) => assert_eq!(attempts, 5),
+        other => panic!("expected PublishFailed(Undeliverable), got {other:?}"),
+    }
+    let next = client
+        .publish(Publish::new("after", "q1").qos(QoS::AtLeastOnce))
+        .expect("accepted");
+    client
+        .wait(next, WAIT)
+        .expect("the publish behind it goes out");
+    let (connections, _conn) = script.join().expect("the scripted broker ran");
+    assert_eq!(
+        connections, 6,
+        "one connection per attempt, then one that works"
+    );
+    // 10 + 20 + 40 + 80 ms at least (jitter halves each at most): no reset per CONNACK.
+    assert!(
+        started.elapsed() >= Duration::from_millis(75),
+        "backoff reset at CONNACK: {:?}",
+        started.elapsed()
+    );
+    let _ = client.disconnect(Duration::ZERO);
+}
+
 // ---------------------------------------------------------------------------
 // Delivery guarantees and messages (scripted broker)
 // ---------------------------------------------------------------------------
@@ -744,6 +814,7 @@ macro_rules! conformance_tests {
             disconnect_waits_for_the_broker_to_close,
             connack_facts_are_available_from_the_client,
             subscribe_is_bounded_by_the_request_timeout,
+            a_publish_that_ends_every_connection_fails_with_a_typed_error,
             automatic_acks_follow_the_handler,
             a_handler_acknowledges_its_message_directly,
             a_panicking_handler_leaves_its_message_unacknowledged,

@@ -97,6 +97,21 @@ pub struct Config {
     /// What to do after the connection is lost. Default:
     /// [`ReconnectPolicy::Disabled`].
     pub reconnect: ReconnectPolicy,
+    /// How long a connection must last after its CONNACK to count as
+    /// healthy: losing a healthy connection resets the reconnect backoff to
+    /// its minimum; losing one sooner keeps backing off, and counts one more
+    /// failed attempt for every publish waiting for its first
+    /// acknowledgement (see [`max_publish_attempts`](Self::max_publish_attempts)).
+    /// Default: 10 s.
+    pub stable_after: Duration,
+    /// A publish sent on this many connections in a row that each ended
+    /// sooner than [`stable_after`](Self::stable_after) without its
+    /// acknowledgement fails with
+    /// [`PublishFailure::Undeliverable`](super::PublishFailure::Undeliverable)
+    /// instead of being resent forever (a broker that closes the connection on
+    /// it would otherwise hold every later publish behind it). 0: no limit.
+    /// Default: 5.
+    pub max_publish_attempts: u16,
     /// Number of servers the adapter can open (its fail-over list). The core
     /// picks the index in [`TransportCommand::Open`](super::TransportCommand::Open):
     /// each reconnect attempt moves to the next server. Default: 1.
@@ -158,6 +173,8 @@ impl Default for Config {
             max_queued: 1024,
             max_incoming_packet_size: 1 << 20,
             reconnect: ReconnectPolicy::Disabled,
+            stable_after: Duration::from_secs(10),
+            max_publish_attempts: 5,
             server_count: 1,
             manual_acks: false,
             resubscribe_on_session_loss: true,
@@ -269,6 +286,8 @@ impl fmt::Debug for Config {
             .field("connect_timeout", &self.connect_timeout)
             .field("max_inflight", &self.max_inflight)
             .field("max_queued", &self.max_queued)
+            .field("stable_after", &self.stable_after)
+            .field("max_publish_attempts", &self.max_publish_attempts)
             .field("max_incoming_packet_size", &self.max_incoming_packet_size)
             .field("reconnect", &self.reconnect)
             .field("server_count", &self.server_count)
@@ -300,8 +319,9 @@ pub enum ReconnectPolicy {
     Disabled,
     /// Reconnect after `min`, doubling the delay after every failed attempt up
     /// to `max`. With `jitter`, each delay is drawn uniformly from
-    /// `[delay/2, delay]` using the configured seed. The delay resets after a
-    /// successful CONNACK.
+    /// `[delay/2, delay]` using the configured seed. The delay resets when a
+    /// connection that lasted [`Config::stable_after`] is lost (not at
+    /// CONNACK: a broker that closes at once must not be hammered).
     Backoff {
         /// First delay.
         min: Duration,

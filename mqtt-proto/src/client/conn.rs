@@ -411,7 +411,9 @@ impl<I: Instant> Client<I> {
         self.timers.stop(Timer::Connect);
         self.state = State::Connected;
         self.round_tried = 0;
-        self.attempt = 0;
+        // The backoff is not reset here: a broker that accepts and then
+        // closes at once (on a message it refuses) must not be hammered.
+        self.connected_at = Some(now);
         let reconnect = self.ever_connected;
         self.ever_connected = true;
         self.aliases_out.clear();
@@ -554,6 +556,17 @@ impl<I: Instant> Client<I> {
         let was = self.state;
         if !matches!(was, State::Opening | State::Connecting | State::Connected) {
             return;
+        }
+        if was == State::Connected {
+            let lasted = self
+                .connected_at
+                .take()
+                .map(|t| now.saturating_duration_since(t));
+            if lasted.is_some_and(|d| d >= self.cfg.stable_after) {
+                self.attempt = 0;
+            } else {
+                self.count_failed_attempts();
+            }
         }
         if let Some(reason) = disconnect {
             if self.is_v5() && was != State::Opening {

@@ -348,6 +348,16 @@ pub enum PublishFailure {
     /// Whether it was delivered is unknown; it is not resent. The connection
     /// ends with the same [`ProtocolViolation`].
     BrokerProtocolError(ProtocolViolation),
+    /// The connection ended, each time soon after it was (re)sent, on
+    /// [`Config::max_publish_attempts`](super::Config::max_publish_attempts)
+    /// connections in a row without an acknowledgement: a broker that closes
+    /// the connection on this message (NATS 2.9 does on every QoS 2 publish).
+    /// Not resent again; a QoS 2 message's packet identifier stays reserved
+    /// until the session ends, in case the broker kept it.
+    Undeliverable {
+        /// Connections it was sent on.
+        attempts: u16,
+    },
 }
 
 macro_rules! display_via_debug {

@@ -143,8 +143,14 @@ pub struct Client<I: Instant> {
     server: usize,
     /// Servers tried in the current round without reaching CONNACK.
     round_tried: usize,
-    /// Failed rounds since the last successful CONNACK (backoff exponent).
+    /// Failed rounds since the last healthy connection (backoff exponent):
+    /// reset when a connection lasted `Config::stable_after`, not at CONNACK.
     attempt: u32,
+    /// When the current connection's CONNACK arrived.
+    connected_at: Option<I>,
+    /// QoS 2 packet ids of publishes given up before PUBREC
+    /// (`PublishFailure::Undeliverable`): not reused until the session ends.
+    reserved_pids: Vec<crate::codec::PacketId>,
     /// [`disconnect`](Client::disconnect) ended the client and no
     /// [`connect`](Client::connect) followed: another disconnect is refused.
     closed: bool,
@@ -216,6 +222,8 @@ impl<I: Instant> Client<I> {
             round_tried: 0,
             closed: false,
             attempt: 0,
+            connected_at: None,
+            reserved_pids: Vec::new(),
             connection: 0,
             session_epoch: 0,
             ever_connected: false,

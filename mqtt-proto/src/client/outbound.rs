@@ -33,6 +33,9 @@ pub(crate) struct Inflight<I> {
     pub(crate) accepted_at: I,
     /// PUBREC's reason and properties, reported at PUBCOMP.
     pub(crate) pubrec: Option<(ReasonCode, Properties)>,
+    /// Connections that ended soon after it was sent on them, without its
+    /// acknowledgement (see `Config::max_publish_attempts`). Not in snapshots.
+    pub(crate) attempts: u16,
 }
 
 impl<I> Inflight<I> {
@@ -153,6 +156,52 @@ impl<I: Instant> Client<I> {
         Ok(id)
     }
 
+    /// The connection ended `lasted` after its CONNACK, too soon to count as
+    /// healthy: every publish still waiting for its first acknowledgement
+    /// there was sent on it once more in vain; one that reached
+    /// `max_publish_attempts` fails with [`PublishFailure::Undeliverable`]
+    /// instead of being resent forever (each resend would end the next
+    /// connection the same way, and every later publish wait behind it).
+    pub(super) fn count_failed_attempts(&mut self) {
+        let max = self.cfg.max_publish_attempts;
+        if max == 0 {
+            return;
+        }
+        let seqs: Vec<u64> = self.inflight.keys().copied().collect();
+        for seq in seqs {
+            let Some(e) = self.inflight.get_mut(&seq) else {
+                continue;
+            };
+            if e.state == Awaiting::Comp {
+                // PUBREC received: the broker has it.
+                continue;
+            }
+            e.attempts = e.attempts.saturating_add(1);
+            if e.attempts < max {
+                continue;
+            }
+            let Some(e) = self.inflight.remove(&seq) else {
+                continue;
+            };
+            let pid = e.packet_id();
+            self.inflight_by_pid.remove(&pid.get());
+            if e.state == Awaiting::Rec {
+                // The broker may hold it under this id (`[MQTT-4.3.3-10]`):
+                // reusing the id before the session ends could make it
+                // discard a new message as a duplicate.
+                self.reserved_pids.push(pid);
+            } else {
+                self.ids.release(pid);
+            }
+            self.push_event(Event::PublishFailed {
+                id: e.id,
+                error: PublishFailure::Undeliverable {
+                    attempts: e.attempts,
+                },
+            });
+        }
+    }
+
     /// Sends queued publishes while connected and the window allows.
     pub(super) fn pump(&mut self, now: I) {
         while self.state == State::Connected && self.output_has_room() {
@@ -269,6 +318,7 @@ impl<I: Instant> Client<I> {
                         state,
                         accepted_at,
                         pubrec: None,
+                        attempts: 0,
                     },
                 );
             }
@@ -358,6 +408,10 @@ impl<I: Instant> Client<I> {
         self.inbound_qos2.clear();
         self.inbound_qos1.clear();
         self.session_epoch += 1;
+        // A new session: no broker state can hold these any more.
+        for pid in core::mem::take(&mut self.reserved_pids) {
+            self.ids.release(pid);
+        }
         let entries: Vec<Inflight<I>> = core::mem::take(&mut self.inflight).into_values().collect();
         self.inflight_by_pid.clear();
         let resend = self.cfg.on_session_lost == SessionLostPolicy::Resend;

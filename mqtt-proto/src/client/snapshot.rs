@@ -235,6 +235,7 @@ impl<I: Instant> Client<I> {
                     state,
                     accepted_at: now,
                     pubrec: None,
+                    attempts: 0,
                 },
             );
         }
