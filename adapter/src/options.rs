@@ -6,7 +6,7 @@ use bytes::Bytes;
 use mqtt_sansio::client::{Config, ReconnectPolicy};
 use mqtt_sansio::codec::{ByteStr, Properties, Will};
 use mqtt_sansio::{ProtocolVersion, QoS};
-use mqtt_transport::{TlsOptions, TransportOptions, WsOptions};
+use mqtt_transport::{redact_password, TlsOptions, TransportOptions, WsOptions};
 use std::fmt;
 use std::time::Duration;
 
@@ -74,7 +74,13 @@ impl fmt::Debug for Options {
         let p = &self.parts;
         f.debug_struct("Options")
             .field("config", &p.config)
-            .field("extra_servers", &p.extra_servers)
+            .field(
+                "extra_servers",
+                &p.extra_servers
+                    .iter()
+                    .map(|u| redact_password(u))
+                    .collect::<Vec<_>>(),
+            )
             .field("handlers", &p.initial_subscriptions)
             .field("incoming_buffer", &p.incoming_buffer)
             .field("transport", &p.transport)
