@@ -141,9 +141,30 @@ impl Publish {
         self
     }
 
+    /// Adds an MQTT 5 user property; `name` and `value` may be any `&str`
+    /// (copied) or `String` (moved).
+    ///
+    /// ```
+    /// use mqtt_adapter::Publish;
+    /// let unit = String::from("celsius");
+    /// let p = Publish::new("sensors/temp", "21.5").user_property("unit", unit.as_str());
+    /// assert_eq!(p.properties_ref().user_properties[0].1, "celsius");
+    /// ```
+    pub fn user_property(mut self, name: impl Into<ByteStr>, value: impl Into<ByteStr>) -> Publish {
+        self.properties
+            .user_properties
+            .push((name.into(), value.into()));
+        self
+    }
+
     /// The topic.
     pub fn topic(&self) -> &str {
         &self.topic
+    }
+
+    /// The MQTT 5 properties set so far.
+    pub fn properties_ref(&self) -> &Properties {
+        &self.properties
     }
 
     /// The core's form of this message (what `Client::publish_with` hands to
