@@ -23,14 +23,40 @@ pub struct Message {
 impl Message {
     /// Builds a message from a decoded PUBLISH and its manual-ack token (what
     /// an adapter does with the core's `Event::Message`).
+    ///
+    /// The core has already resolved a Topic Alias into the topic; the alias
+    /// itself is dropped from the properties. It named the topic on the
+    /// broker's connection only, and a client may not send it back: properties
+    /// republished as they came would be refused.
+    ///
+    /// ```
+    /// use mqtt_adapter::Message;
+    /// use mqtt_sansio::codec::{ByteStr, Publish, QoS, Properties};
+    /// let mut properties = Properties::default();
+    /// properties.topic_alias = Some(3);
+    /// let publish = Publish {
+    ///     dup: false,
+    ///     qos: QoS::AtMostOnce,
+    ///     retain: false,
+    ///     topic: ByteStr::from("sensors/temp"),
+    ///     packet_id: None,
+    ///     properties,
+    ///     payload: "21.5".into(),
+    /// };
+    /// let m = Message::from_publish(publish, None);
+    /// assert_eq!(m.topic(), "sensors/temp");
+    /// assert_eq!(m.properties().topic_alias, None);
+    /// ```
     pub fn from_publish(p: mqtt_sansio::codec::Publish, ack: Option<AckToken>) -> Message {
+        let mut properties = p.properties;
+        properties.topic_alias = None;
         Message {
             topic: p.topic,
             payload: p.payload,
             qos: p.qos,
             retain: p.retain,
             dup: p.dup,
-            properties: p.properties,
+            properties,
             ack,
         }
     }
@@ -74,6 +100,7 @@ impl Message {
 
     /// MQTT 5 properties (user properties, content type, response topic,
     /// correlation data, subscription identifiers, ...). Empty before MQTT 5.
+    /// Never a Topic Alias: the alias is resolved into [`topic`](Self::topic).
     pub fn properties(&self) -> &Properties {
         &self.properties
     }
