@@ -122,7 +122,7 @@ impl Message {
 /// Defaults follow Machine Head: QoS 1 ("at least once"), retain off, no properties.
 ///
 /// ```
-/// use mqtt_adapter::{Publish, QoS};
+/// use mqtt_std::{Publish, QoS}; // or mqtt_smol::{...}
 /// let p = Publish::new("sensors/temp", "21.5").qos(QoS::AtMostOnce).retain(true);
 /// assert_eq!(p.topic(), "sensors/temp");
 /// ```
@@ -172,7 +172,7 @@ impl Publish {
     /// (copied) or `String` (moved).
     ///
     /// ```
-    /// use mqtt_adapter::Publish;
+    /// use mqtt_std::Publish;
     /// let unit = String::from("celsius");
     /// let p = Publish::new("sensors/temp", "21.5").user_property("unit", unit.as_str());
     /// assert_eq!(p.properties_ref().user_properties[0].1, "celsius");
@@ -207,7 +207,7 @@ impl Publish {
 /// `String` (moved, not copied), a `&String`, or a [`ByteStr`] (shared).
 ///
 /// ```
-/// use mqtt_adapter::Topic;
+/// use mqtt_std::Topic;
 /// let t: Topic = "a/b".into();
 /// assert_eq!(t.as_str(), "a/b");
 /// ```

@@ -14,16 +14,19 @@ use std::time::Duration;
 /// documented defaults), extra server URLs for fail-over, transport settings,
 /// handlers declared before connecting, and callbacks.
 ///
+/// Users reach it as `mqtt_std::Options` or `mqtt_smol::Options` (the same
+/// type).
+///
 /// Defaults (from [`Config::default`], matching Machine Head where it has one):
 /// generated client id, clean session, keep alive 60 s, connect timeout 30 s,
-/// MQTT 3.1.1 with fall-back to 3.1 when the broker refuses the level, 64
+/// MQTT 3.1.1 with fall-back to 3.1 when the broker refuses the level, 20
 /// publishes in flight, 1024 more queued (also while disconnected), no
 /// automatic reconnect, automatic acknowledgements, 1024 incoming messages
 /// buffered for handlers and streams.
 ///
 /// ```
 /// use std::time::Duration;
-/// use mqtt_adapter::{Options, QoS, ReconnectPolicy};
+/// use mqtt_std::{Options, QoS, ReconnectPolicy}; // or mqtt_smol::{...}
 ///
 /// let options = Options::new()
 ///     .client_id("sensor-17")
@@ -112,7 +115,7 @@ impl Options {
     /// so a server cannot make the client buffer more than that.
     ///
     /// ```
-    /// use mqtt_adapter::Options;
+    /// use mqtt_std::Options;
     /// let parts = Options::new()
     ///     .configure(|c| c.max_incoming_packet_size = 4096)
     ///     .into_parts();
@@ -136,7 +139,7 @@ impl Options {
     /// expiry, topic aliases, authenticator, ...).
     ///
     /// ```
-    /// use mqtt_adapter::Options;
+    /// use mqtt_std::Options;
     /// let o = Options::new().configure(|c| c.session_expiry_interval = 3600);
     /// assert_eq!(o.config().session_expiry_interval, 3600);
     /// ```
@@ -211,7 +214,8 @@ impl Options {
         self
     }
 
-    /// QoS 1 and 2 publishes in flight at once (default 64).
+    /// QoS 1 and 2 publishes in flight at once (default 20; see
+    /// [`Config::max_inflight`] for why not more).
     ///
     /// Mind the broker's own limit: Mosquitto 2.0 (`max_inflight_messages`,
     /// default 20) was observed to acknowledge, then drop, QoS 2 publishes of an
@@ -261,7 +265,7 @@ impl Options {
     /// this, the system's trust store is used. Verification is always on.
     ///
     /// ```
-    /// use mqtt_adapter::{Options, TlsOptions};
+    /// use mqtt_std::{Options, TlsOptions};
     /// let o = Options::new().tls(TlsOptions::new().ca_file("ca.pem").server_name("broker.local"));
     /// ```
     pub fn tls(mut self, tls: TlsOptions) -> Options {
@@ -354,7 +358,7 @@ impl Options {
     /// `ConnectionError::Auth`.
     ///
     /// ```
-    /// use mqtt_adapter::Options;
+    /// use mqtt_std::Options;
     /// let options = Options::new().on_reauthenticated(|p| {
     ///     println!("re-authenticated; reason: {:?}", p.reason_string);
     /// });
