@@ -149,8 +149,29 @@ impl Options {
     }
 
     /// Client identifier (default: generated; see [`Config::client_id`]).
+    /// Undoes [`broker_assigned_id`](Self::broker_assigned_id).
     pub fn client_id(mut self, id: impl Into<String>) -> Options {
         self.parts.config.client_id = id.into();
+        self.parts.config.broker_assigned_client_id = false;
+        self
+    }
+
+    /// Asks the broker to assign the client identifier: CONNECT carries an
+    /// empty one (instead of the generated identifier a 3.x client sends by
+    /// default). MQTT 3.1.1 allows this only with a clean session; MQTT 5
+    /// brokers report the identifier they assigned
+    /// ([`ConnectInfo::properties`](crate::ConnectInfo::properties),
+    /// `assigned_client_identifier`), which reconnects reuse. See
+    /// [`Config::broker_assigned_client_id`].
+    ///
+    /// ```
+    /// use mqtt_std::Options;
+    /// let options = Options::new().broker_assigned_id();
+    /// assert_eq!(options.config().sends_empty_client_id(), Ok(true));
+    /// ```
+    pub fn broker_assigned_id(mut self) -> Options {
+        self.parts.config.client_id.clear();
+        self.parts.config.broker_assigned_client_id = true;
         self
     }
 

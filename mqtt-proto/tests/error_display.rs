@@ -154,6 +154,11 @@ fn configuration_errors_name_the_setting() {
             ConfigError::ZeroConnectTimeout,
             "connect_timeout must not be zero",
         ),
+        (
+            ConfigError::PersistentSessionNeedsClientId,
+            "a persistent session (clean session off) needs a client id in MQTT 3.1.1; \
+             the broker cannot assign one for it",
+        ),
     ]);
     check(&[(
         RestoreError::UnsupportedVersion(9),

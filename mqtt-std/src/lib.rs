@@ -129,6 +129,11 @@ pub use mqtt_adapter::{
 
 /// Payload buffers: received payloads are [`bytes::Bytes`].
 pub use bytes::Bytes;
+/// The core's errors, which [`Error`]'s variants carry.
+pub use mqtt_sansio::client::{
+    AckError, ConfigError, DisconnectError, PublishError, RestoreError, SnapshotError,
+    SubscribeError,
+};
 pub use mqtt_sansio::client::{
     AckToken, AuthFailure, Authenticator, Config, ConnectionError, DisconnectOptions,
     ProtocolViolation, PublishFailure, PublishId, ReauthError, ReconnectPolicy,

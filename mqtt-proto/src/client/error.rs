@@ -54,6 +54,15 @@ pub enum ConfigError {
     /// A zero `connect_timeout`: every attempt would time out before the
     /// transport could open.
     ZeroConnectTimeout,
+    /// A broker-assigned client identifier with a persistent session in MQTT
+    /// 3.1.1 `[MQTT-3.1.3-7]`: the broker must refuse it `[MQTT-3.1.3-8]`,
+    /// since the client could never name that session again.
+    PersistentSessionNeedsClientId,
+    /// A broker-assigned client identifier in MQTT 3.1, which requires 1 to
+    /// 23 characters.
+    EmptyClientIdNotInV3_1,
+    /// Both a client identifier and `broker_assigned_client_id`.
+    ClientIdWithBrokerAssigned,
 }
 
 /// Why [`disconnect`](super::Client::disconnect) refused its options.
@@ -394,6 +403,16 @@ impl fmt::Display for ConfigError {
                 f.write_str("invalid reconnect backoff: min must be above zero and not above max")
             }
             ConfigError::ZeroConnectTimeout => f.write_str("connect_timeout must not be zero"),
+            ConfigError::PersistentSessionNeedsClientId => f.write_str(
+                "a persistent session (clean session off) needs a client id in MQTT 3.1.1; \
+                 the broker cannot assign one for it",
+            ),
+            ConfigError::EmptyClientIdNotInV3_1 => {
+                f.write_str("MQTT 3.1 needs a client id; the broker cannot assign one")
+            }
+            ConfigError::ClientIdWithBrokerAssigned => {
+                f.write_str("a client id is set, but the options ask the broker to assign one")
+            }
         }
     }
 }
