@@ -31,8 +31,7 @@ fn a_wrong_password_reads_as_a_refusal_not_a_lost_connection() {
                 .credentials(MosquittoPassword::USER, "not-the-password");
             let err = Client::connect(&broker.url(), options)
                 .await
-                .err()
-                .expect("refused");
+                .expect_err("refused");
             let text = err.to_string();
             assert!(
                 text.starts_with("the broker refused the connection: "),
@@ -56,9 +55,7 @@ fn mqtts_to_a_plain_port_that_closes_says_the_tls_handshake_failed() {
     let options = Options::new()
         .connect_timeout(Duration::from_secs(5))
         .tls(TlsOptions::new().ca_pem(pki.ca_cert_pem));
-    let err = smol::block_on(Client::connect(&url, options))
-        .err()
-        .expect("fails");
+    let err = smol::block_on(Client::connect(&url, options)).expect_err("fails");
     let text = chain(&err);
     assert!(text.contains("TLS handshake failed"), "{text}");
 }

@@ -77,7 +77,7 @@ fn mqtts_to_a_plain_port_that_closes_says_the_tls_handshake_failed() {
         let mut buf = [0u8; 4096];
         let _ = s.read(&mut buf);
     });
-    let err = Client::connect(&url, tls_options()).err().expect("fails");
+    let err = Client::connect(&url, tls_options()).expect_err("fails");
     let text = chain(&err);
     assert!(text.contains("TLS handshake failed"), "{text}");
     assert!(!text.contains("lost"), "{text}");
@@ -89,9 +89,7 @@ fn mqtts_to_a_plain_port_that_closes_says_the_tls_handshake_failed() {
 #[test]
 #[ignore = "needs mqtt-std/src/driver.rs to pass socket errors through Transport::handle_socket_error"]
 fn mqtts_to_mosquittos_plain_port_says_the_tls_handshake_failed() {
-    let err = Client::connect("mqtts://127.0.0.1:1883", tls_options())
-        .err()
-        .expect("fails");
+    let err = Client::connect("mqtts://127.0.0.1:1883", tls_options()).expect_err("fails");
     let text = chain(&err);
     assert!(text.contains("TLS handshake failed"), "{text}");
 }

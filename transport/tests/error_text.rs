@@ -2,7 +2,6 @@
 //! `source`), and a TLS handshake cut short is called that, not a bare socket
 //! error.
 
-use std::error::Error as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
