@@ -59,3 +59,19 @@ fn mqtts_to_a_plain_port_that_closes_says_the_tls_handshake_failed() {
     let text = chain(&err);
     assert!(text.contains("TLS handshake failed"), "{text}");
 }
+
+/// Mosquitto resets the connection (it leaves the rest of the ClientHello
+/// unread), so the socket error must go through
+/// `Transport::handle_socket_error` in the driver.
+#[test]
+#[ignore = "needs mqtt-smol/src/driver.rs to pass socket errors through Transport::handle_socket_error"]
+fn mqtts_to_mosquittos_plain_port_says_the_tls_handshake_failed() {
+    let pki = TestPki::generate().unwrap();
+    let options = Options::new()
+        .connect_timeout(Duration::from_secs(5))
+        .tls(TlsOptions::new().ca_pem(pki.ca_cert_pem));
+    let err =
+        smol::block_on(Client::connect("mqtts://127.0.0.1:1883", options)).expect_err("fails");
+    let text = chain(&err);
+    assert!(text.contains("TLS handshake failed"), "{text}");
+}
