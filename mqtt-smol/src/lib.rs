@@ -31,6 +31,11 @@
 //!   [`Client::subscribe_stream`] gives a subscription's messages as a
 //!   [`Stream`](futures_core::Stream); [`Client::messages`] is a stream of
 //!   every message.
+//! - Errors ([`Error`]) say who is at fault. `Display` is the error's own
+//!   layer's sentence (`publish refused`, `the broker refused the connection:
+//!   Not authorized (0x87)`); the details are its
+//!   [`source`](std::error::Error::source) chain, which `anyhow`'s `{:#}`
+//!   prints whole.
 //!
 //! # Design
 //! The adapter makes no protocol decision. A driver thread runs one

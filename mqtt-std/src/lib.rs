@@ -41,7 +41,10 @@
 //! [`Error::Connection`] with the core's [`ConnectionError`] (refused,
 //! protocol violation, keep-alive timeout, ...) and the socket or TLS error
 //! behind it; a broker that acknowledged with an MQTT 5 error code as
-//! [`Error::Rejected`].
+//! [`Error::Rejected`]. An error's `Display` is its own layer's sentence
+//! (`publish refused`, `the broker refused the connection: Not authorized
+//! (0x87)`); the details are its [`source`](std::error::Error::source)
+//! chain, which `anyhow`'s `{:#}` prints whole.
 //!
 //! # Threads
 //! The adapter makes no protocol decision. Per client:
