@@ -27,15 +27,21 @@ pub struct ConnectionLost {
 }
 
 impl fmt::Display for ConnectionLost {
+    /// The core's verdict only (refused, could not open, closed, ...); the
+    /// socket or transport error behind it is the [`source`](std::error::Error::source).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "connection lost: {:?}", self.cause)?;
-        if let Some(e) = &self.io {
-            write!(f, " ({e})")?;
+        fmt::Display::fmt(&self.cause, f)
+    }
+}
+
+impl std::error::Error for ConnectionLost {
+    /// The TLS or WebSocket error behind the loss, else the socket error.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match (&self.transport, &self.io) {
+            (Some(e), _) => Some(e),
+            (None, Some(e)) => Some(&**e),
+            (None, None) => None,
         }
-        if let Some(e) = &self.transport {
-            write!(f, " ({e})")?;
-        }
-        Ok(())
     }
 }
 
@@ -50,7 +56,7 @@ impl fmt::Display for ConnectionLost {
 pub enum Error {
     /// A server URL could not be used.
     InvalidUrl {
-        /// The URL.
+        /// The URL, with its password (if any) replaced by `***`.
         url: String,
         /// What is wrong with it.
         error: UrlError,
@@ -128,22 +134,32 @@ impl Error {
 }
 
 impl fmt::Display for Error {
+    /// This layer's part only: what failed. The details are in
+    /// [`source`](std::error::Error::source) (print the chain, as `anyhow`'s
+    /// `{:#}` does), except for [`Error::Connection`], which shows the
+    /// [`ConnectionLost`] it carries.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::InvalidUrl { url, error } => write!(f, "invalid server URL {url:?}: {error}"),
-            Error::Transport(e) => write!(f, "transport: {e}"),
-            Error::Config(e) => write!(f, "invalid options: {e}"),
-            Error::QueueFull { max } => write!(f, "publish queue full ({max} messages)"),
-            Error::Publish(e) => write!(f, "publish refused: {e}"),
-            Error::Subscribe(e) => write!(f, "subscribe refused: {e}"),
-            Error::Ack(e) => write!(f, "ack refused: {e}"),
-            Error::Disconnect(e) => write!(f, "disconnect options refused: {e}"),
-            Error::Reauth(e) => write!(f, "re-authentication refused: {e}"),
-            Error::Restore(e) => write!(f, "cannot restore the session: {e}"),
-            Error::Snapshot(e) => write!(f, "cannot save the session: {e}"),
+            Error::InvalidUrl { url, .. } => write!(f, "invalid server URL {url:?}"),
+            Error::Transport(_) => f.write_str("cannot set up the connection's transport"),
+            Error::Config(_) => f.write_str("invalid options"),
+            Error::QueueFull { max } => write!(f, "the publish queue is full ({max} messages)"),
+            Error::Publish(_) => f.write_str("publish refused"),
+            Error::Subscribe(_) => f.write_str("subscribe refused"),
+            Error::Ack(_) => f.write_str("ack refused"),
+            Error::Disconnect(_) => f.write_str("disconnect refused"),
+            Error::Reauth(_) => f.write_str("re-authentication refused"),
+            Error::Restore(_) => f.write_str("cannot restore the session"),
+            Error::Snapshot(_) => f.write_str("cannot save the session"),
             Error::Connection(c) => fmt::Display::fmt(c, f),
-            Error::PublishFailed(e) => write!(f, "publish failed: {e}"),
-            Error::Rejected { reason, .. } => write!(f, "rejected by the broker: {reason:?}"),
+            Error::PublishFailed(_) => f.write_str("publish failed"),
+            Error::Rejected { reason, properties } => {
+                write!(f, "the broker rejected the request: {reason}")?;
+                if let Some(r) = &properties.reason_string {
+                    write!(f, ", {:?}", &**r)?;
+                }
+                Ok(())
+            }
             Error::Closed => f.write_str("the client is disconnected"),
             Error::DisconnectIncomplete { pending, unsent } => {
                 write!(
@@ -156,7 +172,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Timeout => f.write_str("timed out"),
-            Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::Io(_) => f.write_str("the system refused a thread or socket the client needs"),
         }
     }
 }
@@ -174,14 +190,13 @@ impl std::error::Error for Error {
             Error::Snapshot(e) => Some(e),
             Error::InvalidUrl { error, .. } => Some(error),
             Error::Transport(e) => Some(e),
-            Error::Connection(c) => match (&c.io, &c.transport) {
-                (Some(e), _) => Some(&**e),
-                (None, Some(e)) => Some(e),
-                (None, None) => Some(&c.cause),
-            },
+            // Transparent: its Display is the ConnectionLost's.
+            Error::Connection(c) => std::error::Error::source(&**c),
             Error::PublishFailed(e) => Some(e),
             Error::Io(e) => Some(&**e),
-            _ => None,
+            Error::QueueFull { .. } | Error::Rejected { .. } | Error::Closed | Error::Timeout => {
+                None
+            }
         }
     }
 }

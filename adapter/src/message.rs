@@ -56,14 +56,40 @@ pub struct Message {
 impl Message {
     /// Builds a message from a decoded PUBLISH and its manual-ack token (what
     /// an adapter does with the core's `Event::Message`).
+    ///
+    /// The core has already resolved a Topic Alias into the topic; the alias
+    /// itself is dropped from the properties. It named the topic on the
+    /// broker's connection only, and a client may not send it back: properties
+    /// republished as they came would be refused.
+    ///
+    /// ```
+    /// use mqtt_adapter::Message;
+    /// use mqtt_sansio::codec::{ByteStr, Publish, QoS, Properties};
+    /// let mut properties = Properties::default();
+    /// properties.topic_alias = Some(3);
+    /// let publish = Publish {
+    ///     dup: false,
+    ///     qos: QoS::AtMostOnce,
+    ///     retain: false,
+    ///     topic: ByteStr::from("sensors/temp"),
+    ///     packet_id: None,
+    ///     properties,
+    ///     payload: "21.5".into(),
+    /// };
+    /// let m = Message::from_publish(publish, None);
+    /// assert_eq!(m.topic(), "sensors/temp");
+    /// assert_eq!(m.properties().topic_alias, None);
+    /// ```
     pub fn from_publish(p: mqtt_sansio::codec::Publish, ack: Option<AckToken>) -> Message {
+        let mut properties = p.properties;
+        properties.topic_alias = None;
         Message {
             topic: p.topic,
             payload: p.payload,
             qos: p.qos,
             retain: p.retain,
             dup: p.dup,
-            properties: p.properties,
+            properties,
             ack,
             link: AckLink::default(),
         }
@@ -108,6 +134,7 @@ impl Message {
 
     /// MQTT 5 properties (user properties, content type, response topic,
     /// correlation data, subscription identifiers, ...). Empty before MQTT 5.
+    /// Never a Topic Alias: the alias is resolved into [`topic`](Self::topic).
     pub fn properties(&self) -> &Properties {
         &self.properties
     }
@@ -148,7 +175,7 @@ impl Message {
 /// Defaults follow Machine Head: QoS 1 ("at least once"), retain off, no properties.
 ///
 /// ```
-/// use mqtt_adapter::{Publish, QoS};
+/// use mqtt_std::{Publish, QoS}; // or mqtt_smol::{...}
 /// let p = Publish::new("sensors/temp", "21.5").qos(QoS::AtMostOnce).retain(true);
 /// assert_eq!(p.topic(), "sensors/temp");
 /// ```
@@ -194,9 +221,30 @@ impl Publish {
         self
     }
 
+    /// Adds an MQTT 5 user property; `name` and `value` may be any `&str`
+    /// (copied) or `String` (moved).
+    ///
+    /// ```
+    /// use mqtt_std::Publish;
+    /// let unit = String::from("celsius");
+    /// let p = Publish::new("sensors/temp", "21.5").user_property("unit", unit.as_str());
+    /// assert_eq!(p.properties_ref().user_properties[0].1, "celsius");
+    /// ```
+    pub fn user_property(mut self, name: impl Into<ByteStr>, value: impl Into<ByteStr>) -> Publish {
+        self.properties
+            .user_properties
+            .push((name.into(), value.into()));
+        self
+    }
+
     /// The topic.
     pub fn topic(&self) -> &str {
         &self.topic
+    }
+
+    /// The MQTT 5 properties set so far.
+    pub fn properties_ref(&self) -> &Properties {
+        &self.properties
     }
 
     /// The core's form of this message (what `Client::publish_with` hands to
@@ -212,7 +260,7 @@ impl Publish {
 /// `String` (moved, not copied), a `&String`, or a [`ByteStr`] (shared).
 ///
 /// ```
-/// use mqtt_adapter::Topic;
+/// use mqtt_std::Topic;
 /// let t: Topic = "a/b".into();
 /// assert_eq!(t.as_str(), "a/b");
 /// ```

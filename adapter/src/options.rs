@@ -6,7 +6,7 @@ use bytes::Bytes;
 use mqtt_sansio::client::{Config, ReconnectPolicy};
 use mqtt_sansio::codec::{ByteStr, Properties, Will};
 use mqtt_sansio::{ProtocolVersion, QoS};
-use mqtt_transport::{TlsOptions, TransportOptions, WsOptions};
+use mqtt_transport::{redact_password, TlsOptions, TransportOptions, WsOptions};
 use std::fmt;
 use std::time::Duration;
 
@@ -14,16 +14,19 @@ use std::time::Duration;
 /// documented defaults), extra server URLs for fail-over, transport settings,
 /// handlers declared before connecting, and callbacks.
 ///
+/// Users reach it as `mqtt_std::Options` or `mqtt_smol::Options` (the same
+/// type).
+///
 /// Defaults (from [`Config::default`], matching Machine Head where it has one):
 /// generated client id, clean session, keep alive 60 s, connect timeout 30 s,
-/// MQTT 3.1.1 with fall-back to 3.1 when the broker refuses the level, 64
+/// MQTT 3.1.1 with fall-back to 3.1 when the broker refuses the level, 20
 /// publishes in flight, 1024 more queued (also while disconnected), no
 /// automatic reconnect, automatic acknowledgements, 1024 incoming messages
 /// buffered for handlers and streams.
 ///
 /// ```
 /// use std::time::Duration;
-/// use mqtt_adapter::{Options, QoS, ReconnectPolicy};
+/// use mqtt_std::{Options, QoS, ReconnectPolicy}; // or mqtt_smol::{...}
 ///
 /// let options = Options::new()
 ///     .client_id("sensor-17")
@@ -89,7 +92,13 @@ impl fmt::Debug for Options {
         let p = &self.parts;
         f.debug_struct("Options")
             .field("config", &p.config)
-            .field("extra_servers", &p.extra_servers)
+            .field(
+                "extra_servers",
+                &p.extra_servers
+                    .iter()
+                    .map(|u| redact_password(u))
+                    .collect::<Vec<_>>(),
+            )
             .field("handlers", &p.initial_subscriptions)
             .field("incoming_buffer", &p.incoming_buffer)
             .field("transport", &p.transport)
@@ -124,7 +133,7 @@ impl Options {
     /// so a server cannot make the client buffer more than that.
     ///
     /// ```
-    /// use mqtt_adapter::Options;
+    /// use mqtt_std::Options;
     /// let parts = Options::new()
     ///     .configure(|c| c.max_incoming_packet_size = 4096)
     ///     .into_parts();
@@ -150,7 +159,7 @@ impl Options {
     /// expiry, topic aliases, authenticator, ...).
     ///
     /// ```
-    /// use mqtt_adapter::Options;
+    /// use mqtt_std::Options;
     /// let o = Options::new().configure(|c| c.session_expiry_interval = 3600);
     /// assert_eq!(o.config().session_expiry_interval, 3600);
     /// ```
@@ -160,8 +169,29 @@ impl Options {
     }
 
     /// Client identifier (default: generated; see [`Config::client_id`]).
+    /// Undoes [`broker_assigned_id`](Self::broker_assigned_id).
     pub fn client_id(mut self, id: impl Into<String>) -> Options {
         self.parts.config.client_id = id.into();
+        self.parts.config.broker_assigned_client_id = false;
+        self
+    }
+
+    /// Asks the broker to assign the client identifier: CONNECT carries an
+    /// empty one (instead of the generated identifier a 3.x client sends by
+    /// default). MQTT 3.1.1 allows this only with a clean session; MQTT 5
+    /// brokers report the identifier they assigned
+    /// ([`ConnectInfo::properties`](crate::ConnectInfo::properties),
+    /// `assigned_client_identifier`), which reconnects reuse. See
+    /// [`Config::broker_assigned_client_id`].
+    ///
+    /// ```
+    /// use mqtt_std::Options;
+    /// let options = Options::new().broker_assigned_id();
+    /// assert_eq!(options.config().sends_empty_client_id(), Ok(true));
+    /// ```
+    pub fn broker_assigned_id(mut self) -> Options {
+        self.parts.config.client_id.clear();
+        self.parts.config.broker_assigned_client_id = true;
         self
     }
 
@@ -248,7 +278,8 @@ impl Options {
         self
     }
 
-    /// QoS 1 and 2 publishes in flight at once (default 64).
+    /// QoS 1 and 2 publishes in flight at once (default 20; see
+    /// [`Config::max_inflight`] for why not more).
     ///
     /// Mind the broker's own limit: Mosquitto 2.0 (`max_inflight_messages`,
     /// default 20) was observed to acknowledge, then drop, QoS 2 publishes of an
@@ -307,7 +338,7 @@ impl Options {
     /// this, the system's trust store is used. Verification is always on.
     ///
     /// ```
-    /// use mqtt_adapter::{Options, TlsOptions};
+    /// use mqtt_std::{Options, TlsOptions};
     /// let o = Options::new().tls(TlsOptions::new().ca_file("ca.pem").server_name("broker.local"));
     /// ```
     pub fn tls(mut self, tls: TlsOptions) -> Options {
@@ -411,7 +442,7 @@ impl Options {
     /// `ConnectionError::Auth`.
     ///
     /// ```
-    /// use mqtt_adapter::Options;
+    /// use mqtt_std::Options;
     /// let options = Options::new().on_reauthenticated(|p| {
     ///     println!("re-authenticated; reason: {:?}", p.reason_string);
     /// });

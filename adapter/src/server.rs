@@ -1,7 +1,9 @@
 //! The servers a client may connect to (the fail-over list), from their URLs.
 
 use crate::Error;
-use mqtt_transport::{Scheme, ServerUrl, Transport, TransportError, TransportOptions};
+use mqtt_transport::{
+    redact_password, Scheme, ServerUrl, Transport, TransportError, TransportOptions,
+};
 
 /// One server of the fail-over list: the URL as the caller gave it, parsed.
 ///
@@ -23,7 +25,8 @@ impl Server {
     /// Parses `url`; [`Error::InvalidUrl`] when it cannot be used.
     pub fn parse(url: &str) -> Result<Server, Error> {
         let parsed = ServerUrl::parse(url).map_err(|error| Error::InvalidUrl {
-            url: url.to_owned(),
+            // Errors end up in logs: never with a password.
+            url: redact_password(url).into_owned(),
             error,
         })?;
         Ok(Server {

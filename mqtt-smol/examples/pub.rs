@@ -14,18 +14,23 @@ const HELP: &str = "usage: pub -t TOPIC (-m MESSAGE | -n) [-r] [flags]
   -n             an empty (zero-length) payload
   -r             retain the message";
 
+#[allow(dead_code)]
 fn main() {
-    if let Err(e) = run() {
-        eprintln!("pub: {e}");
-        std::process::exit(1);
-    }
+    main_with(std::env::args().skip(1).collect())
 }
 
-fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// The whole program for `args`: runs, prints the error if any, exits
+/// (status 0 on success, 1 on error).
+#[allow(dead_code)]
+pub fn main_with(args: Vec<String>) -> ! {
+    cli::exit("pub", run(args))
+}
+
+/// Runs the tool with `args` (without the program name).
+pub fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
     let mut common = cli::Common::default();
     let mut message: Option<String> = None;
     let mut retain = false;
-    let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     let value = |i: &mut usize| {
         *i += 1;
@@ -56,7 +61,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let message = message.ok_or("-m MESSAGE or -n is needed")?;
     let url = common.url()?;
     smol::block_on(async {
-        let client = Client::connect(&url, common.options()?).await?;
+        let client = Client::connect(&url, common.options()?)
+            .await
+            .map_err(|e| cli::ConnectFailed::new(&url, e))?;
         // mosquitto_pub's default QoS is 0.
         let publish = Publish::new(topic.as_str(), message.into_bytes())
             .qos(common.qos.unwrap_or(QoS::AtMostOnce))

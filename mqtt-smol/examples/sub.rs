@@ -15,21 +15,27 @@ use std::time::Duration;
 const HELP: &str = "usage: sub -t FILTER [-t FILTER...] [-v] [-C COUNT] [-W SECONDS] [flags]
   -v             print the topic before each payload
   -C COUNT       exit after COUNT messages
-  -W SECONDS     exit with an error if nothing arrives for this long";
+  -W SECONDS     give up this long after connecting: `Timed out`, exit status 27";
 
+#[allow(dead_code)]
 fn main() {
-    if let Err(e) = run() {
-        eprintln!("sub: {e}");
-        std::process::exit(1);
-    }
+    main_with(std::env::args().skip(1).collect())
 }
 
-fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// The whole program for `args`: runs, prints the error if any, exits
+/// (status 0 on success, 27 with `Timed out` when `-W` runs out, 1 on
+/// another error).
+#[allow(dead_code)]
+pub fn main_with(args: Vec<String>) -> ! {
+    cli::exit("sub", run(args))
+}
+
+/// Runs the tool with `args` (without the program name).
+pub fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
     let mut common = cli::Common::default();
     let mut verbose = false;
     let mut count: Option<usize> = None;
     let mut wait: Option<Duration> = None;
-    let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     let value = |i: &mut usize| {
         *i += 1;
@@ -60,7 +66,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let url = common.url()?;
     let qos = common.qos.unwrap_or(QoS::AtMostOnce);
     smol::block_on(async {
-        let client = Client::connect(&url, common.options()?).await?;
+        let client = Client::connect(&url, common.options()?)
+            .await
+            .map_err(|e| cli::ConnectFailed::new(&url, e))?;
         let mut messages = client
             .subscribe_stream(common.topics.iter().map(|t| (t.as_str(), qos)))
             .await?;
@@ -71,11 +79,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
         let mut seen = 0;
         let mut out = std::io::stdout();
+        // Like mosquitto_sub: the time counts from the connection, not per message.
+        let deadline = wait.map(|d| std::time::Instant::now() + d);
         while count.map_or(true, |c| seen < c) {
-            let next = match wait {
+            let next = match deadline {
                 Some(d) => {
                     futures_lite::future::or(async { Some(messages.next().await) }, async {
-                        smol::Timer::after(d).await;
+                        smol::Timer::at(d).await;
                         None
                     })
                     .await
@@ -85,7 +95,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             let m = match next {
                 Some(Some(m)) => m,
                 Some(None) => break,
-                None => return Err(format!("no message within {wait:?}").into()),
+                None => return Err(cli::TimedOut.into()),
             };
             if verbose {
                 write!(out, "{} ", m.topic())?;

@@ -31,6 +31,11 @@
 //!   [`Client::subscribe_stream`] gives a subscription's messages as a
 //!   [`Stream`](futures_core::Stream); [`Client::messages`] is a stream of
 //!   every message.
+//! - Errors ([`Error`]) say who is at fault. `Display` is the error's own
+//!   layer's sentence (`publish refused`, `the broker refused the connection:
+//!   Not authorized (0x87)`); the details are its
+//!   [`source`](std::error::Error::source) chain, which `anyhow`'s `{:#}`
+//!   prints whole.
 //!
 //! # Design
 //! The adapter makes no protocol decision. A driver thread runs one
@@ -51,7 +56,7 @@
 //! publishes.
 //!
 //! # Routing
-//! The rule of [`mqtt_adapter::dispatch`], the same in `mqtt-std`: a handler
+//! One rule, the same in `mqtt-std`: a handler
 //! is attached by one [`Client::subscribe`] call (or [`Options::handler`]) to
 //! its filters; subscribing a filter again replaces that filter's handler;
 //! each delivered copy of a message goes to every distinct handler whose
@@ -65,6 +70,16 @@
 //! brokers one copy per matching subscription; so a handler may see several
 //! copies of one publish. Give each subscription an MQTT 5 identifier to
 //! have each copy reach only its own handler.
+//!
+//! Handlers and callbacks run one at a time on the dispatcher thread, in
+//! arrival order. A handler that panics does not stop the client: the panic
+//! is caught (the panic hook reports it on stderr as usual), the other
+//! handlers matching that message still get it, every later message is
+//! dispatched as before, and the handler stays installed. The panicking
+//! call's work is lost: with automatic acknowledgements the message was
+//! already acknowledged on receipt; with [`Options::manual_acks`] it stays
+//! unacknowledged unless the handler acked it before panicking. Callbacks
+//! (`on_connect`, ...) are guarded the same way.
 //!
 //! # Examples
 //! `cargo run -p mqtt-smol --example <name>`: `hello_world`, `blabbr` and
@@ -94,6 +109,11 @@ pub use mqtt_adapter::{
 
 /// Payload buffers: received payloads are [`bytes::Bytes`].
 pub use bytes::Bytes;
+/// The core's errors, which [`Error`]'s variants carry.
+pub use mqtt_sansio::client::{
+    AckError, ConfigError, DisconnectError, PublishError, RestoreError, SnapshotError,
+    SubscribeError,
+};
 pub use mqtt_sansio::client::{
     AckToken, AuthFailure, Authenticator, Config, ConnectionError, DisconnectOptions,
     ProtocolViolation, PublishFailure, PublishId, ReauthError, ReconnectPolicy,

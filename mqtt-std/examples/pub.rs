@@ -18,10 +18,14 @@ const HELP: &str = "usage: pub [flags] -t TOPIC (-m MESSAGE | -f FILE | -l | -n)
 
 #[allow(dead_code)]
 fn main() {
-    if let Err(e) = run(std::env::args().skip(1).collect()) {
-        eprintln!("pub: {e}");
-        std::process::exit(1);
-    }
+    main_with(std::env::args().skip(1).collect())
+}
+
+/// The whole program for `args`: runs, prints the error if any, exits
+/// (status 0 on success, 1 on error).
+#[allow(dead_code)]
+pub fn main_with(args: Vec<String>) -> ! {
+    cli::exit("pub", run(args))
 }
 
 /// Runs the tool with `args` (without the program name).
@@ -58,7 +62,9 @@ pub fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
         _ => return Err(format!("exactly one -t TOPIC is needed\n{HELP}").into()),
     };
     let qos = common.qos.unwrap_or(QoS::AtMostOnce);
-    let client = Client::connect(&common.url()?, common.options()?)?;
+    let url = common.url()?;
+    let client =
+        Client::connect(&url, common.options()?).map_err(|e| cli::ConnectFailed::new(&url, e))?;
     let send = |payload: Bytes| -> Result<(), mqtt_std::Error> {
         let handle = client.publish_with(
             Publish::new(topic.as_str(), payload)

@@ -6,7 +6,8 @@
 //! ```
 //!
 //! Flags: the common ones (see `--help`) plus `-v` (print the topic too),
-//! `-C COUNT` (exit after COUNT messages), `-W SECONDS` (exit after that long),
+//! `-C COUNT` (exit after COUNT messages), `-W SECONDS` (give up that long
+//! after connecting: `Timed out`, exit status 27, as mosquitto_sub),
 //! `-N` (no newline after the payload), `--retained-only` (skip live messages).
 
 use mqtt_testkit::cli;
@@ -19,10 +20,15 @@ const HELP: &str = "usage: sub [flags] -t TOPIC [-t TOPIC...] [-v] [-C COUNT] [-
 
 #[allow(dead_code)]
 fn main() {
-    if let Err(e) = run(std::env::args().skip(1).collect(), &mut std::io::stdout()) {
-        eprintln!("sub: {e}");
-        std::process::exit(1);
-    }
+    main_with(std::env::args().skip(1).collect())
+}
+
+/// The whole program for `args`: runs, prints the error if any, exits
+/// (status 0 on success, 27 with `Timed out` when `-W` runs out, 1 on
+/// another error).
+#[allow(dead_code)]
+pub fn main_with(args: Vec<String>) -> ! {
+    cli::exit("sub", run(args, &mut std::io::stdout()))
 }
 
 /// Runs the tool with `args` (without the program name), printing to `out`.
@@ -58,7 +64,9 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> Result<(), Box<dyn std::er
         return Err(format!("at least one -t TOPIC is needed\n{HELP}").into());
     }
     let qos = common.qos.unwrap_or(QoS::AtMostOnce);
-    let client = Client::connect(&common.url()?, common.options()?)?;
+    let url = common.url()?;
+    let client =
+        Client::connect(&url, common.options()?).map_err(|e| cli::ConnectFailed::new(&url, e))?;
     let mut messages = client.messages();
     let ack = client.subscribe(common.topics.iter().map(|t| (t.as_str(), qos)), |_| {})?;
     for (t, g) in common.topics.iter().zip(ack.granted()) {
@@ -72,6 +80,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write) -> Result<(), Box<dyn std::er
         let m = match deadline {
             Some(d) => match messages.next_timeout(d.saturating_duration_since(Instant::now())) {
                 Some(m) => m,
+                None if Instant::now() >= d => return Err(cli::TimedOut.into()),
                 None => break,
             },
             None => match messages.next() {

@@ -18,7 +18,7 @@
 //!   `mqtt://` / `tcp://`, `mqtts://` / `ssl://` (TLS with rustls), `ws://`,
 //!   `wss://`. [`Options`] wrap the core's [`Config`] with its documented
 //!   defaults (generated client id, clean session, keep alive 60 s, connect
-//!   timeout 30 s, MQTT 3.1.1 falling back to 3.1, 64 in flight, 1024 queued,
+//!   timeout 30 s, MQTT 3.1.1 falling back to 3.1, 20 in flight, 1024 queued,
 //!   no automatic reconnect), plus fail-over servers ([`Options::server`]),
 //!   TLS and WebSocket settings, handlers declared before connecting
 //!   ([`Options::handler`]) and callbacks (`on_connect`, `on_connection_lost`,
@@ -41,7 +41,10 @@
 //! [`Error::Connection`] with the core's [`ConnectionError`] (refused,
 //! protocol violation, keep-alive timeout, ...) and the socket or TLS error
 //! behind it; a broker that acknowledged with an MQTT 5 error code as
-//! [`Error::Rejected`].
+//! [`Error::Rejected`]. An error's `Display` is its own layer's sentence
+//! (`publish refused`, `the broker refused the connection: Not authorized
+//! (0x87)`); the details are its [`source`](std::error::Error::source)
+//! chain, which `anyhow`'s `{:#}` prints whole.
 //!
 //! # Threads
 //! The adapter makes no protocol decision. Per client:
@@ -69,7 +72,7 @@
 //! disconnect never waits for an iterator nobody reads.
 //!
 //! # Routing
-//! The rule of [`mqtt_adapter::dispatch`], the same in `mqtt-smol`: a handler
+//! One rule, the same in `mqtt-smol`: a handler
 //! is attached by one [`Client::subscribe`] call (or [`Options::handler`]) to
 //! its filters; subscribing a filter again replaces that filter's handler;
 //! each delivered copy of a message goes to every distinct handler whose
@@ -84,6 +87,16 @@
 //! brokers one copy per matching subscription; so a handler may see several
 //! copies of one publish. Give each subscription an MQTT 5 identifier to
 //! have each copy reach only its own handler.
+//!
+//! Handlers and callbacks run one at a time on the dispatcher thread, in
+//! arrival order. A handler that panics does not stop the client: the panic
+//! is caught (the panic hook reports it on stderr as usual), the other
+//! handlers matching that message still get it, every later message is
+//! dispatched as before, and the handler stays installed. The panicking
+//! call's work is lost: with automatic acknowledgements the message was
+//! already acknowledged on receipt; with [`Options::manual_acks`] it stays
+//! unacknowledged unless the handler acked it before panicking. Callbacks
+//! (`on_connect`, ...) are guarded the same way.
 //!
 //! Handlers are kept across reconnects; when the broker lost the session the
 //! core subscribes again to every filter.
@@ -119,6 +132,11 @@ pub use mqtt_adapter::{
 
 /// Payload buffers: received payloads are [`bytes::Bytes`].
 pub use bytes::Bytes;
+/// The core's errors, which [`Error`]'s variants carry.
+pub use mqtt_sansio::client::{
+    AckError, ConfigError, DisconnectError, PublishError, RestoreError, SnapshotError,
+    SubscribeError,
+};
 pub use mqtt_sansio::client::{
     AckToken, AuthFailure, Authenticator, Config, ConnectionError, DisconnectOptions,
     ProtocolViolation, PublishFailure, PublishId, ReauthError, ReconnectPolicy,

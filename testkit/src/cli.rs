@@ -24,7 +24,93 @@
 use mqtt_adapter::Options;
 use mqtt_sansio::{ProtocolVersion, QoS};
 use mqtt_transport::TlsOptions;
+use std::fmt;
 use std::time::Duration;
+
+/// The exit status of `sub -W` when the time runs out, as mosquitto_sub's
+/// (`MOSQ_ERR_TIMEOUT`).
+pub const TIMED_OUT_EXIT: i32 = 27;
+
+/// `sub -W SECONDS` ran out of time: printed `Timed out`, exit status
+/// [`TIMED_OUT_EXIT`], as mosquitto_sub does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimedOut;
+
+impl fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Timed out")
+    }
+}
+
+impl std::error::Error for TimedOut {}
+
+/// Connecting to `url` failed: the tools' message names the broker it tried.
+#[derive(Debug)]
+pub struct ConnectFailed {
+    url: String,
+    error: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl ConnectFailed {
+    /// `error` from connecting to `url` (shown with its password redacted).
+    pub fn new(url: &str, error: impl std::error::Error + Send + Sync + 'static) -> ConnectFailed {
+        ConnectFailed {
+            url: mqtt_transport::redact_password(url).into_owned(),
+            error: Box::new(error),
+        }
+    }
+}
+
+impl fmt::Display for ConnectFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot connect to {}", self.url)
+    }
+}
+
+impl std::error::Error for ConnectFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.error)
+    }
+}
+
+/// An error and its sources, joined with `: ` (the way `anyhow` prints `{:#}`).
+///
+/// ```
+/// let e = mqtt_adapter::Server::parse("gopher://h").unwrap_err();
+/// assert_eq!(
+///     mqtt_testkit::cli::chain(&e),
+///     "invalid server URL \"gopher://h\": unsupported URL scheme \"gopher\" \
+///      (expected mqtt, tcp, mqtts, ssl, ws or wss)"
+/// );
+/// ```
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut next = error.source();
+    while let Some(e) = next {
+        out.push_str(": ");
+        out.push_str(&e.to_string());
+        next = e.source();
+    }
+    out
+}
+
+/// Ends a tool: exit status 0 on success; otherwise the error is printed on
+/// stderr (`TOOL: error: its sources`, or `Timed out`) and the status is 1
+/// ([`TIMED_OUT_EXIT`] for [`TimedOut`]).
+pub fn exit(tool: &str, result: Result<(), Box<dyn std::error::Error>>) -> ! {
+    let code = match result {
+        Ok(()) => 0,
+        Err(e) if e.is::<TimedOut>() => {
+            eprintln!("{e}");
+            TIMED_OUT_EXIT
+        }
+        Err(e) => {
+            eprintln!("{tool}: {}", chain(&*e));
+            1
+        }
+    };
+    std::process::exit(code)
+}
 
 /// Flags common to both tools (see [`COMMON_HELP`]).
 #[allow(missing_docs)] // each field is the flag of the same name in `COMMON_HELP`
@@ -50,7 +136,7 @@ pub struct Common {
 
 /// Help text of the common flags.
 pub const COMMON_HELP: &str = "  -h HOST          broker host (default: MQTT_URL, else 127.0.0.1:1883, else an embedded broker)
-  -p PORT          broker port (default 1883, 8883 with --cafile)
+  -p PORT          broker port (default 1883, 8883 with a TLS flag)
   -L URL           broker URL: mqtt://, mqtts://, ws://, wss:// (overrides -h/-p)
   -t TOPIC         topic (sub: may repeat)
   -q QOS           0, 1 or 2
@@ -59,7 +145,7 @@ pub const COMMON_HELP: &str = "  -h HOST          broker host (default: MQTT_URL
   -u USER, -P PASS credentials
   -k SECONDS       keep alive (default 60)
   -c               persistent session (clean session off)
-  --cafile FILE    CA certificates (PEM): use TLS
+  --cafile FILE    CA certificates (PEM): use TLS (default URL mqtts://127.0.0.1:8883)
   --cert FILE, --key FILE   client certificate and key (PEM) for mutual TLS
   --tls-server-name NAME    check the server certificate against NAME instead of the host
   -d               print connection events on stderr
@@ -115,14 +201,36 @@ impl Common {
         Ok(true)
     }
 
+    /// Whether a TLS flag was given (`--cafile`, `--cert`, `--key`, `--tls-server-name`).
+    pub fn wants_tls(&self) -> bool {
+        self.cafile.is_some()
+            || self.cert.is_some()
+            || self.key.is_some()
+            || self.tls_server_name.is_some()
+    }
+
     /// The broker URL: `-L`, else `-h`/`-p`, else `MQTT_URL` / a local broker
     /// / the embedded one ([`example_broker_for`](crate::example_broker_for)).
+    ///
+    /// TLS flags are never dropped: with one of them and no `-L`/`-h`/`-p`
+    /// the URL is `mqtts://127.0.0.1:8883` (as mosquitto_pub does: the default
+    /// TLS port), and a URL without TLS (`-L mqtt://...`, a plain `MQTT_URL`)
+    /// is an error.
+    ///
+    /// ```
+    /// use mqtt_testkit::cli::Common;
+    /// let mut c = Common::default();
+    /// c.cafile = Some("ca.pem".into());
+    /// assert_eq!(c.url()?, "mqtts://127.0.0.1:8883");
+    /// c.url = Some("mqtt://127.0.0.1:1883".into());
+    /// assert!(c.url().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn url(&self) -> Result<String, Box<dyn std::error::Error>> {
-        if let Some(u) = &self.url {
-            return Ok(u.clone());
-        }
-        let tls = self.cafile.is_some();
-        if self.host.is_some() || self.port.is_some() {
+        let tls = self.wants_tls();
+        let url = if let Some(u) = &self.url {
+            u.clone()
+        } else if self.host.is_some() || self.port.is_some() {
             let host = self.host.as_deref().unwrap_or("127.0.0.1");
             let port = self.port.unwrap_or(if tls { 8883 } else { 1883 });
             let scheme = if tls { "mqtts" } else { "mqtt" };
@@ -131,11 +239,27 @@ impl Common {
             } else {
                 host.to_owned()
             };
-            return Ok(format!("{scheme}://{host}:{port}"));
+            format!("{scheme}://{host}:{port}")
+        } else if tls {
+            match std::env::var(crate::MQTT_URL_ENV) {
+                Ok(u) if !u.trim().is_empty() => u.trim().to_owned(),
+                _ => "mqtts://127.0.0.1:8883".to_owned(),
+            }
+        } else {
+            crate::example_broker_for(self.version.unwrap_or(ProtocolVersion::V3_1_1))?
+        };
+        if tls {
+            let scheme = url.split("://").next().unwrap_or("").to_ascii_lowercase();
+            if !matches!(scheme.as_str(), "mqtts" | "ssl" | "wss") {
+                return Err(format!(
+                    "TLS options (--cafile, --cert, --key, --tls-server-name) given, but \
+                     {} is not a TLS URL (use mqtts:// or wss://)",
+                    mqtt_transport::redact_password(&url)
+                )
+                .into());
+            }
         }
-        Ok(crate::example_broker_for(
-            self.version.unwrap_or(ProtocolVersion::V3_1_1),
-        )?)
+        Ok(url)
     }
 
     /// Connection options from the flags.
@@ -168,12 +292,23 @@ impl Common {
                         i.server, i.protocol, i.session_present
                     )
                 })
-                .on_connection_lost(|c| eprintln!("{c}"));
+                .on_connection_lost(|c| eprintln!("{}", chain(c)));
         }
         Ok(o)
     }
 
     fn tls(&self, o: Options) -> Result<Options, Box<dyn std::error::Error>> {
+        // A file that cannot be read is an error now, not a silent fall-back later.
+        for (flag, file) in [
+            ("--cafile", &self.cafile),
+            ("--cert", &self.cert),
+            ("--key", &self.key),
+        ] {
+            if let Some(file) = file {
+                std::fs::File::open(file)
+                    .map_err(|e| format!("{flag}: cannot read {file}: {e}"))?;
+            }
+        }
         let mut tls = TlsOptions::new();
         match &self.cafile {
             Some(ca) => tls = tls.ca_file(ca),

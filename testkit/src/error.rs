@@ -77,7 +77,8 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Io { context, source } => write!(f, "{context}: {source}"),
+            // The OS error is the source (one layer, one part of the message).
+            Error::Io { context, .. } => write!(f, "{context} failed"),
             Error::BrokerConfig { message } => {
                 write!(f, "embedded broker configuration rejected: {message}")
             }
@@ -126,3 +127,19 @@ impl std::error::Error for Error {
 
 /// The result type of the test kit.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn an_io_error_says_what_failed_and_leaves_the_os_error_to_its_source() {
+        let e = Error::io(
+            "spawning mosquitto",
+            io::Error::from(io::ErrorKind::NotFound),
+        );
+        assert_eq!(e.to_string(), "spawning mosquitto failed");
+        assert_eq!(e.source().unwrap().to_string(), "entity not found");
+    }
+}

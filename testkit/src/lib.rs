@@ -8,7 +8,7 @@
 //! - [`example_broker`]: the broker an example should use (`MQTT_URL`, else a local broker on
 //!   1883, else the embedded one).
 //! - [`MosquittoTls`]: a private Mosquitto with TLS and mutual-TLS listeners and generated
-//!   certificates ([`TestPki`]).
+//!   certificates ([`TestPki`]); [`MosquittoPassword`]: a private Mosquitto that wants a password.
 //!
 //! - [`seed`]: the getting-started programs' tables and expected deliveries;
 //!   [`cli`]: the `pub` / `sub` examples' flags; [`support`]: what the
@@ -45,7 +45,7 @@ pub use brokers::{brokers, parse_broker_list, Broker, BrokerKind, Capabilities, 
 pub use embedded::{EmbeddedBroker, EMBEDDED_MAX_PAYLOAD};
 pub use error::{Error, Result};
 pub use example::{example_broker, example_broker_for, MQTT_URL_ENV};
-pub use mosquitto::MosquittoTls;
+pub use mosquitto::{MosquittoPassword, MosquittoTls};
 pub use mosquitto_plain::Mosquitto;
 pub use net::{free_loopback_port, is_listening};
 pub use pki::{TestPki, SERVER_NAMES};

@@ -15,6 +15,12 @@ pub enum TransportError {
     /// TLS failed: certificate verification, a handshake failure, an alert from the peer, or a
     /// corrupt record.
     Tls(rustls::Error),
+    /// The server closed or reset the connection before the TLS handshake completed. A port
+    /// that does not speak TLS does this (a plain MQTT port given an `mqtts://` URL).
+    TlsHandshakeInterrupted {
+        /// How the connection ended: "the server closed the connection", or the socket error.
+        reason: String,
+    },
     /// The WebSocket handshake was answered with an HTTP status other than 101.
     WsHandshakeStatus {
         /// The HTTP status code (for example 404 for a wrong path).
@@ -46,8 +52,14 @@ pub enum TransportError {
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TransportError::TlsConfig(e) => write!(f, "TLS configuration: {e}"),
-            TransportError::Tls(e) => write!(f, "TLS: {e}"),
+            // The details are the source (one layer, one part of the message).
+            TransportError::TlsConfig(_) => f.write_str("invalid TLS configuration"),
+            TransportError::Tls(_) => f.write_str("TLS failed"),
+            TransportError::TlsHandshakeInterrupted { reason } => write!(
+                f,
+                "TLS handshake failed: {reason} before the handshake completed \
+                 (does the port speak TLS?)"
+            ),
             TransportError::WsHandshakeStatus { status } => {
                 write!(f, "WebSocket handshake refused with HTTP status {status}")
             }

@@ -42,7 +42,7 @@ mod ws;
 pub use error::TransportError;
 pub use tls::{TlsConfigError, TlsOptions};
 pub use transport::{Transport, TransportOptions};
-pub use url::{Scheme, ServerUrl, UrlError, DEFAULT_WS_PATH};
+pub use url::{redact_password, Scheme, ServerUrl, UrlError, DEFAULT_WS_PATH};
 pub use ws::WsOptions;
 
 /// The rustls version this crate uses, for [`TlsOptions::rustls_config`].

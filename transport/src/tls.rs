@@ -470,7 +470,13 @@ impl TlsLayer {
         // nothing more.
         let _ = self.conn.read_tls(&mut empty);
         self.peer_closed = true;
-        self.process()
+        self.process()?;
+        if self.conn.is_handshaking() {
+            return Err(TransportError::TlsHandshakeInterrupted {
+                reason: "the server closed the connection".into(),
+            });
+        }
+        Ok(())
     }
 
     fn process(&mut self) -> Result<(), TransportError> {

@@ -192,6 +192,43 @@ impl Transport {
         Ok(())
     }
 
+    /// The socket failed (reset by the peer, ...). Returns the error as this transport
+    /// explains it when it can say more than the socket error: a reset during the TLS
+    /// handshake is [`TransportError::TlsHandshakeInterrupted`] (the mark of a port that does
+    /// not speak TLS). `Ok(())` when the socket error says it all. The transport is unusable
+    /// afterwards either way.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mqtt_transport::{rustls, ServerUrl, TlsOptions, Transport, TransportError, TransportOptions};
+    ///
+    /// let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let config = rustls::ClientConfig::builder_with_provider(provider)
+    ///     .with_safe_default_protocol_versions()?
+    ///     .with_root_certificates(rustls::RootCertStore::empty())
+    ///     .with_no_client_auth();
+    /// let tls = TlsOptions::new().rustls_config(Arc::new(config));
+    /// let url = ServerUrl::parse("mqtts://127.0.0.1:1883")?;
+    /// let mut transport = Transport::new(&url, &TransportOptions::default().with_tls(tls))?;
+    ///
+    /// // A plain MQTT port resets the connection when the ClientHello arrives.
+    /// let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+    /// let err = transport.handle_socket_error(&reset).unwrap_err();
+    /// assert!(matches!(err, TransportError::TlsHandshakeInterrupted { .. }));
+    /// assert!(err.to_string().starts_with("TLS handshake failed: connection reset"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn handle_socket_error(&mut self, error: &std::io::Error) -> Result<(), TransportError> {
+        self.eof = true;
+        self.check()?;
+        if self.tls.as_ref().is_some_and(TlsLayer::is_handshaking) {
+            return Err(self.fail(TransportError::TlsHandshakeInterrupted {
+                reason: error.to_string(),
+            }));
+        }
+        Ok(())
+    }
+
     /// Appends the MQTT bytes received so far to `out`; returns how many.
     ///
     /// Returns `Ok(0)` when none are available yet. After a fatal error, bytes decoded before it

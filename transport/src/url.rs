@@ -1,5 +1,6 @@
 //! Server URLs: `mqtt://`, `mqtts://`, `ws://`, `wss://` and their aliases.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::Ipv6Addr;
 
@@ -167,11 +168,11 @@ impl ServerUrl {
                 })
             }
         };
-        let split = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(split);
-        if authority.contains('@') {
+        if userinfo_end(rest).is_some() {
             return Err(UrlError::UserInfoNotSupported);
         }
+        let split = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(split);
         let (host, port) = split_host_port(authority)?;
         let port = match port {
             None => scheme.default_port(),
@@ -262,6 +263,36 @@ impl std::str::FromStr for ServerUrl {
     type Err = UrlError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         ServerUrl::parse(s)
+    }
+}
+
+/// Where the `user[:password]` part of what follows `scheme://` ends: the last `@` before any
+/// query or fragment. A password may contain `/` when written unencoded, so the `@` is looked
+/// for past the first `/` too.
+fn userinfo_end(rest: &str) -> Option<usize> {
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    rest[..end].rfind('@')
+}
+
+/// `input` with the password of a `scheme://user:password@host` URL replaced by `***`, for
+/// error messages and logs. Anything else is returned unchanged (borrowed).
+///
+/// ```
+/// use mqtt_transport::redact_password;
+/// assert_eq!(redact_password("mqtt://alice:s3cret@broker:1883"), "mqtt://alice:***@broker:1883");
+/// assert_eq!(redact_password("mqtt://broker:1883"), "mqtt://broker:1883");
+/// ```
+pub fn redact_password(input: &str) -> Cow<'_, str> {
+    let Some(start) = input.find("://").map(|i| i + 3) else {
+        return Cow::Borrowed(input);
+    };
+    let rest = &input[start..];
+    let Some(at) = userinfo_end(rest) else {
+        return Cow::Borrowed(input);
+    };
+    match rest[..at].find(':') {
+        Some(colon) => Cow::Owned(format!("{}***{}", &input[..start + colon + 1], &rest[at..])),
+        None => Cow::Borrowed(input),
     }
 }
 
@@ -447,6 +478,23 @@ mod tests {
         let err = ServerUrl::parse("mqtt://user:secret@h:1").unwrap_err();
         assert_eq!(err, UrlError::UserInfoNotSupported);
         assert!(!err.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn a_password_with_a_slash_is_refused_as_credentials_not_read_as_a_port() {
+        // Before: "mqtt://u:p/w@h" split at '/' gave the port "p", echoed in the error.
+        let err = ServerUrl::parse("mqtt://u:p/w@h").unwrap_err();
+        assert_eq!(err, UrlError::UserInfoNotSupported);
+    }
+
+    #[test]
+    fn redact_password_hides_the_password_only() {
+        assert_eq!(redact_password("mqtt://u:pw@h:1"), "mqtt://u:***@h:1");
+        assert_eq!(redact_password("ws://u:p/w@h/mqtt"), "ws://u:***@h/mqtt");
+        assert_eq!(redact_password("mqtts://u:a@b@h"), "mqtts://u:***@h");
+        assert_eq!(redact_password("mqtt://user@h"), "mqtt://user@h");
+        assert_eq!(redact_password("ws://h/p?x=a@b"), "ws://h/p?x=a@b");
+        assert_eq!(redact_password("h:1883"), "h:1883");
     }
 
     #[test]

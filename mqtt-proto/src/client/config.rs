@@ -39,10 +39,25 @@ pub struct Config {
     pub protocol_fallback: bool,
     /// Client identifier. Default: empty, which means: for 3.1 and 3.1.1 an
     /// identifier of 23 characters is generated from [`seed`](Self::seed)
-    /// (`mqttsansio` + 13 base-36 digits); for 5.0 an empty identifier is sent
+    /// (`mqttsansio` + 13 base-36 digits), unless
+    /// [`broker_assigned_client_id`](Self::broker_assigned_client_id) asks
+    /// for an empty one; for 5.0 an empty identifier is sent
     /// and the broker's Assigned Client Identifier is used from then on
     /// (also for reconnects). MQTT 3.1 allows at most 23 characters.
     pub client_id: String,
+    /// Send an empty client identifier so that the broker assigns one, in
+    /// MQTT 3.1.1 too (`client_id` must then be empty). Default: `false` (a
+    /// 3.x client sends a generated identifier).
+    ///
+    /// MQTT 3.1.1 allows it only with a clean session `[MQTT-3.1.3-7]`: the
+    /// broker would refuse it otherwise (return code 2), so a configuration
+    /// with `clean_start` false is refused first with
+    /// [`ConfigError::PersistentSessionNeedsClientId`](super::ConfigError::PersistentSessionNeedsClientId).
+    /// MQTT 3.1 has no empty identifier at all. In MQTT 5 the broker reports
+    /// the identifier it assigned (CONNACK Assigned Client Identifier), which
+    /// is used for reconnects, so a persistent session works there. See
+    /// [`sends_empty_client_id`](Self::sends_empty_client_id).
+    pub broker_assigned_client_id: bool,
     /// Clean Session (3.x) / Clean Start (5.0), sent on every connection
     /// attempt. Default: `true`.
     pub clean_start: bool,
@@ -162,6 +177,7 @@ impl Default for Config {
             protocol: ProtocolVersion::V3_1_1,
             protocol_fallback: true,
             client_id: String::new(),
+            broker_assigned_client_id: false,
             clean_start: true,
             keep_alive: Duration::from_secs(60),
             ping_timeout: None,
@@ -202,6 +218,53 @@ impl Config {
     pub fn client_id(mut self, id: impl Into<String>) -> Self {
         self.client_id = id.into();
         self
+    }
+    /// Asks the broker to assign the client identifier: sets
+    /// [`broker_assigned_client_id`](Self::broker_assigned_client_id) and
+    /// clears [`client_id`](Self::client_id).
+    ///
+    /// ```
+    /// use mqtt_sansio::client::Config;
+    /// let config = Config::default().client_id("x").broker_assigned_client_id();
+    /// assert_eq!(config.sends_empty_client_id(), Ok(true));
+    /// ```
+    pub fn broker_assigned_client_id(mut self) -> Self {
+        self.client_id.clear();
+        self.broker_assigned_client_id = true;
+        self
+    }
+    /// Whether CONNECT carries an empty client identifier (the broker
+    /// assigns one): with [`broker_assigned_client_id`](Self::broker_assigned_client_id),
+    /// or an empty [`client_id`](Self::client_id) in MQTT 5. Otherwise the
+    /// configured or a generated identifier is sent. The error says why a
+    /// broker-assigned identifier cannot work with the rest of the
+    /// configuration.
+    ///
+    /// ```
+    /// use mqtt_sansio::client::{Config, ConfigError};
+    /// let assigned = Config::default().broker_assigned_client_id();
+    /// assert_eq!(assigned.sends_empty_client_id(), Ok(true));
+    /// assert_eq!(
+    ///     assigned.clean_start(false).sends_empty_client_id(),
+    ///     Err(ConfigError::PersistentSessionNeedsClientId)
+    /// );
+    /// assert_eq!(Config::default().sends_empty_client_id(), Ok(false)); // generated
+    /// ```
+    pub fn sends_empty_client_id(&self) -> Result<bool, super::ConfigError> {
+        use super::ConfigError;
+        if !self.broker_assigned_client_id {
+            return Ok(self.client_id.is_empty() && self.protocol.is_v5());
+        }
+        if !self.client_id.is_empty() {
+            return Err(ConfigError::ClientIdWithBrokerAssigned);
+        }
+        match self.protocol {
+            ProtocolVersion::V3_1 => Err(ConfigError::EmptyClientIdNotInV3_1),
+            ProtocolVersion::V3_1_1 if !self.clean_start => {
+                Err(ConfigError::PersistentSessionNeedsClientId)
+            }
+            _ => Ok(true),
+        }
     }
     /// Sets [`clean_start`](Self::clean_start).
     pub fn clean_start(mut self, clean: bool) -> Self {
@@ -277,6 +340,7 @@ impl fmt::Debug for Config {
             .field("protocol", &self.protocol)
             .field("protocol_fallback", &self.protocol_fallback)
             .field("client_id", &self.client_id)
+            .field("broker_assigned_client_id", &self.broker_assigned_client_id)
             .field("clean_start", &self.clean_start)
             .field("keep_alive", &self.keep_alive)
             .field("ping_timeout", &self.ping_timeout)

@@ -54,6 +54,15 @@ pub enum ConfigError {
     /// A zero `connect_timeout`: every attempt would time out before the
     /// transport could open.
     ZeroConnectTimeout,
+    /// A broker-assigned client identifier with a persistent session in MQTT
+    /// 3.1.1 `[MQTT-3.1.3-7]`: the broker must refuse it `[MQTT-3.1.3-8]`,
+    /// since the client could never name that session again.
+    PersistentSessionNeedsClientId,
+    /// A broker-assigned client identifier in MQTT 3.1, which requires 1 to
+    /// 23 characters.
+    EmptyClientIdNotInV3_1,
+    /// Both a client identifier and `broker_assigned_client_id`.
+    ClientIdWithBrokerAssigned,
 }
 
 /// Why [`disconnect`](super::Client::disconnect) refused its options.
@@ -360,28 +369,301 @@ pub enum PublishFailure {
     },
 }
 
-macro_rules! display_via_debug {
-    ($($t:ty),*) => {$(
-        impl fmt::Display for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(self, f)
-            }
-        }
-        #[cfg(feature = "std")]
-        impl std::error::Error for $t {}
-    )*};
+/// `, "reason string"` when the broker gave an MQTT 5 Reason String, and the
+/// server to use instead when it named one (Server Reference).
+fn broker_explanation(f: &mut fmt::Formatter<'_>, properties: &Properties) -> fmt::Result {
+    if let Some(r) = &properties.reason_string {
+        write!(f, ", {:?}", &**r)?;
+    }
+    if let Some(s) = &properties.server_reference {
+        write!(f, "; the broker names another server: {s}")?;
+    }
+    Ok(())
 }
 
-display_via_debug!(
-    ConfigError,
-    DisconnectError,
-    PublishError,
-    SubscribeError,
-    AckError,
-    ReauthError,
-    RestoreError,
-    SnapshotError,
-    ConnectionError,
-    ProtocolViolation,
-    PublishFailure
-);
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::ClientIdTooLong { len } => write!(
+                f,
+                "the client id has {len} characters; MQTT 3.1 allows at most 23"
+            ),
+            ConfigError::FieldTooLong { field } => {
+                write!(f, "{field} is longer than 65,535 bytes")
+            }
+            ConfigError::KeepAliveTooLong => {
+                f.write_str("keep alive is longer than 65,535 seconds")
+            }
+            ConfigError::InvalidWillTopic(e) => write!(f, "invalid will topic: {e}"),
+            ConfigError::PasswordWithoutUsername => {
+                f.write_str("a password needs a user name before MQTT 5")
+            }
+            ConfigError::ZeroWindow => {
+                f.write_str("max_inflight and receive_maximum must be at least 1")
+            }
+            ConfigError::NoServers => f.write_str("server_count must be at least 1"),
+            ConfigError::RequiresV5 { field } => {
+                write!(f, "{field} needs MQTT 5 but the protocol is MQTT 3.x")
+            }
+            ConfigError::MaxPacketSizeTooSmall => {
+                f.write_str("max_incoming_packet_size must be at least 2 bytes")
+            }
+            ConfigError::Encode(e) => write!(f, "the CONNECT packet cannot be encoded: {e}"),
+            ConfigError::InvalidBackoff => {
+                f.write_str("invalid reconnect backoff: min must be above zero and not above max")
+            }
+            ConfigError::ZeroConnectTimeout => f.write_str("connect_timeout must not be zero"),
+            ConfigError::PersistentSessionNeedsClientId => f.write_str(
+                "a persistent session (clean session off) needs a client id in MQTT 3.1.1; \
+                 the broker cannot assign one for it",
+            ),
+            ConfigError::EmptyClientIdNotInV3_1 => {
+                f.write_str("MQTT 3.1 needs a client id; the broker cannot assign one")
+            }
+            ConfigError::ClientIdWithBrokerAssigned => {
+                f.write_str("a client id is set, but the options ask the broker to assign one")
+            }
+        }
+    }
+}
+
+impl fmt::Display for DisconnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DisconnectError::SessionExpiryWasZero => {
+                "a session expiry interval in DISCONNECT needs a non-zero one in CONNECT"
+            }
+            DisconnectError::RequiresV5 => "a reason code or properties in DISCONNECT need MQTT 5",
+            DisconnectError::AlreadyClosed => "the client is already disconnected",
+        })
+    }
+}
+
+impl fmt::Display for PublishError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PublishError::InvalidTopic(e) => write!(f, "invalid topic: {e}"),
+            PublishError::QueueFull { max } => {
+                write!(f, "the publish queue is full ({max} messages)")
+            }
+            PublishError::QoSNotSupported { requested, maximum } => write!(
+                f,
+                "{requested} asked for, but the broker accepts at most {maximum}"
+            ),
+            PublishError::RetainNotSupported => {
+                f.write_str("the broker does not accept retained messages")
+            }
+            PublishError::PacketTooLarge { size, max } => write!(
+                f,
+                "the message is {size} bytes encoded; the broker accepts at most {max}"
+            ),
+            PublishError::Encode(e) => write!(f, "the message cannot be encoded: {e}"),
+            PublishError::RequiresV5 => f.write_str("message properties need MQTT 5"),
+            PublishError::ForbiddenProperty { property } => {
+                write!(f, "a client may not set the {property} property")
+            }
+        }
+    }
+}
+
+impl fmt::Display for SubscribeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SubscribeError::NoFilters => f.write_str("no topic filter given"),
+            SubscribeError::InvalidFilter { index, error } => {
+                write!(f, "topic filter {index} is invalid: {error}")
+            }
+            SubscribeError::NoLocalOnSharedSubscription { index } => write!(
+                f,
+                "topic filter {index} is a shared subscription, which may not set No Local"
+            ),
+            SubscribeError::RequiresV5 => {
+                f.write_str("subscription options or properties need MQTT 5")
+            }
+            SubscribeError::InvalidSubscriptionIdentifier => {
+                f.write_str("a subscription takes one identifier, from 1 to 268,435,455")
+            }
+            SubscribeError::NotSupported { feature } => {
+                write!(f, "the broker does not support {feature}")
+            }
+            SubscribeError::Encode(e) => write!(f, "the request cannot be encoded: {e}"),
+            SubscribeError::QueueFull { max } => {
+                write!(f, "too many requests are waiting ({max})")
+            }
+        }
+    }
+}
+
+impl fmt::Display for AckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AckError::UnknownToken => "unknown ack token: already used, or its session was lost",
+            AckError::StaleConnection => {
+                "the ack token is from an earlier connection; the broker sends the message again"
+            }
+            AckError::ManualAcksDisabled => "manual acks are off in the options",
+        })
+    }
+}
+
+impl fmt::Display for ReauthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReauthError::NoAuthenticator => {
+                f.write_str("re-authentication needs an authenticator and MQTT 5")
+            }
+            ReauthError::NotConnected => f.write_str("not connected"),
+            ReauthError::InProgress => f.write_str("a re-authentication is already running"),
+            ReauthError::Failed(code) => {
+                write!(f, "the authenticator refused to start: {code}")
+            }
+        }
+    }
+}
+
+impl fmt::Display for RestoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RestoreError::NotASnapshot => f.write_str("not a session snapshot"),
+            RestoreError::UnsupportedVersion(v) => {
+                write!(
+                    f,
+                    "session snapshot format {v} is not supported by this version"
+                )
+            }
+            RestoreError::Corrupt => f.write_str("the session snapshot is corrupt"),
+            RestoreError::Packet(e) => {
+                write!(f, "a packet in the session snapshot does not decode: {e}")
+            }
+            RestoreError::Mismatch => {
+                f.write_str("the session snapshot is for another client id or protocol version")
+            }
+            RestoreError::Config(e) => write!(f, "invalid options: {e}"),
+        }
+    }
+}
+
+impl fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SnapshotError::Encode(e) => write!(f, "a stored packet cannot be encoded: {e}"),
+        }
+    }
+}
+
+impl fmt::Display for ConnectionError {
+    /// Says whether the connection was refused, never made, or ended, and by
+    /// whom; never "lost" for a connection that did not exist.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectionError::Refused { reason, properties } => {
+                write!(f, "the broker refused the connection: {reason}")?;
+                broker_explanation(f, properties)
+            }
+            ConnectionError::ConnectTimeout => {
+                f.write_str("no answer to CONNECT within the connect timeout")
+            }
+            ConnectionError::KeepAliveTimeout => {
+                f.write_str("the broker stopped answering (no PINGRESP in time)")
+            }
+            ConnectionError::TransportFailed => {
+                f.write_str("could not open a connection to the broker")
+            }
+            ConnectionError::TransportClosed => f.write_str("the connection to the broker closed"),
+            ConnectionError::Protocol(v) => write!(f, "the broker broke the protocol: {v}"),
+            ConnectionError::ServerDisconnect { reason, properties } => {
+                write!(f, "the broker ended the connection: {reason}")?;
+                broker_explanation(f, properties)
+            }
+            ConnectionError::Auth(code) => write!(f, "authentication failed: {code}"),
+        }
+    }
+}
+
+impl fmt::Display for ProtocolViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProtocolViolation::Malformed(e) => write!(f, "malformed packet: {e}"),
+            ProtocolViolation::UnexpectedPacket(t) => write!(f, "unexpected {t}"),
+            ProtocolViolation::UnexpectedPubAck { packet_id } => {
+                write!(f, "PUBACK for QoS 2 publish {packet_id}")
+            }
+            ProtocolViolation::UnexpectedPubRec { packet_id } => {
+                write!(f, "PUBREC for QoS 1 publish {packet_id}")
+            }
+            ProtocolViolation::UnexpectedPubComp { packet_id } => {
+                write!(f, "PUBCOMP for publish {packet_id}, which waits for none")
+            }
+            ProtocolViolation::UnknownPacketId { packet, packet_id } => {
+                write!(f, "{packet} for packet id {packet_id}, which is not in use")
+            }
+            ProtocolViolation::PubRelBeforePubRec { packet_id } => {
+                write!(
+                    f,
+                    "PUBREL for message {packet_id} before its PUBREC was sent"
+                )
+            }
+            ProtocolViolation::AckCountMismatch { expected, got } => write!(
+                f,
+                "{got} reason codes in the acknowledgement for {expected} filters"
+            ),
+            ProtocolViolation::InvalidTopicAlias { alias } => {
+                write!(f, "invalid topic alias {alias}")
+            }
+            ProtocolViolation::EmptyTopic => f.write_str("PUBLISH with neither topic nor alias"),
+            ProtocolViolation::ReceiveMaximumExceeded => f.write_str(
+                "more unacknowledged QoS 1 and 2 messages than the client's Receive Maximum",
+            ),
+            ProtocolViolation::UnexpectedAuth => {
+                f.write_str("AUTH outside an authentication exchange")
+            }
+            ProtocolViolation::SessionPresentOnCleanStart => {
+                f.write_str("CONNACK says a session is present after a clean start")
+            }
+            ProtocolViolation::MaximumPacketSizeTooSmall { max } => write!(
+                f,
+                "the broker's Maximum Packet Size ({max} bytes) is too small to work with"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for PublishFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PublishFailure::SessionLost => {
+                f.write_str("the broker lost the session while the message was in flight")
+            }
+            PublishFailure::Expired => f.write_str("the message expired before it was sent"),
+            PublishFailure::RejectedByLimits => {
+                f.write_str("the broker's limits no longer allow the message after a reconnect")
+            }
+            PublishFailure::BrokerProtocolError(v) => {
+                write!(f, "delivery unknown, the broker broke the protocol: {v}")
+            }
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for ConfigError {}
+#[cfg(feature = "std")]
+impl std::error::Error for DisconnectError {}
+#[cfg(feature = "std")]
+impl std::error::Error for PublishError {}
+#[cfg(feature = "std")]
+impl std::error::Error for SubscribeError {}
+#[cfg(feature = "std")]
+impl std::error::Error for AckError {}
+#[cfg(feature = "std")]
+impl std::error::Error for ReauthError {}
+#[cfg(feature = "std")]
+impl std::error::Error for RestoreError {}
+#[cfg(feature = "std")]
+impl std::error::Error for SnapshotError {}
+#[cfg(feature = "std")]
+impl std::error::Error for ConnectionError {}
+#[cfg(feature = "std")]
+impl std::error::Error for ProtocolViolation {}
+#[cfg(feature = "std")]
+impl std::error::Error for PublishFailure {}

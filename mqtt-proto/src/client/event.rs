@@ -68,8 +68,9 @@ pub struct OutgoingPublish {
 impl OutgoingPublish {
     /// A message with no properties and retain off.
     ///
-    /// `topic` may be a `&'static str` or a `String`; `payload` anything that
-    /// converts into [`Bytes`] (a `&'static [u8]`, a `Vec<u8>`...).
+    /// `topic` may be any `&str` (copied), a `String` (moved) or a
+    /// [`ByteStr`]; `payload` anything that converts into [`Bytes`] (a
+    /// `&'static [u8]`, a `Vec<u8>`...).
     pub fn new(topic: impl Into<ByteStr>, payload: impl Into<Bytes>, qos: QoS) -> Self {
         OutgoingPublish {
             topic: topic.into(),

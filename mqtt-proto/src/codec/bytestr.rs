@@ -31,6 +31,12 @@ pub(crate) fn share(buf: &Bytes, sub: &[u8]) -> Bytes {
 /// let s = ByteStr::from_static("sensors/temp");
 /// assert_eq!(&*s, "sensors/temp");
 /// assert_eq!(s.len(), 12);
+///
+/// // From any &str (copied) or String (moved).
+/// let line = String::from("unit=celsius");
+/// let (name, value) = line.split_once('=').unwrap();
+/// let pair: (ByteStr, ByteStr) = (name.into(), value.to_owned().into());
+/// assert_eq!(pair.0, "unit");
 /// ```
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ByteStr(Bytes);
@@ -103,9 +109,11 @@ impl core::borrow::Borrow<str> for ByteStr {
     }
 }
 
-impl From<&'static str> for ByteStr {
-    fn from(s: &'static str) -> Self {
-        ByteStr::from_static(s)
+/// Copies the string: any `&str`, borrowed for any lifetime. For a literal
+/// on a hot path, [`ByteStr::from_static`] shares it without copying.
+impl From<&str> for ByteStr {
+    fn from(s: &str) -> Self {
+        ByteStr(Bytes::copy_from_slice(s.as_bytes()))
     }
 }
 

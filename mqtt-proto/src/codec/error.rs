@@ -255,13 +255,130 @@ pub enum EncodeError {
 
 impl core::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        core::fmt::Debug::fmt(self, f)
+        use DecodeError::*;
+        match self {
+            PacketTooLarge { size, max } => {
+                write!(f, "a {size}-byte packet is over the limit of {max} bytes")
+            }
+            Malformed => f.write_str("malformed packet"),
+            UnexpectedPacket(t) => write!(f, "{t} does not exist in this protocol version"),
+            ReservedPacketType => f.write_str("packet type 0 is reserved"),
+            InvalidFixedHeaderFlags { packet_type, flags } => {
+                write!(f, "{packet_type} with invalid header flags {flags:#06b}")
+            }
+            RemainingLengthTooLong => f.write_str("a variable byte integer is longer than 4 bytes"),
+            NonMinimalVariableByteInteger => {
+                f.write_str("a variable byte integer uses more bytes than needed")
+            }
+            FrameLengthMismatch { declared, actual } => write!(
+                f,
+                "the header announces {declared} bytes but {actual} were given"
+            ),
+            FieldCrossesPacketEnd => f.write_str("a field runs past the end of the packet"),
+            TrailingBytes { count } => {
+                write!(f, "{count} bytes left over after the last field")
+            }
+            InvalidQoS => f.write_str("PUBLISH with QoS 3"),
+            DupOnQoS0 => f.write_str("PUBLISH with DUP set on QoS 0"),
+            InvalidUtf8 => f.write_str("a string is not valid UTF-8"),
+            NullCharacter => f.write_str("a string contains U+0000"),
+            WildcardInTopicName => f.write_str("a topic name contains '+' or '#'"),
+            EmptyTopicName => f.write_str("a topic name is empty"),
+            EmptyTopicWithoutAlias => f.write_str("PUBLISH with an empty topic and no alias"),
+            ZeroPacketId => f.write_str("a packet identifier is 0"),
+            EmptySubscribe => f.write_str("SUBSCRIBE without a topic filter"),
+            EmptyUnsubscribe => f.write_str("UNSUBSCRIBE without a topic filter"),
+            SubscriptionOptionsReservedBits { options } => {
+                write!(f, "subscription options {options:#010b} set reserved bits")
+            }
+            InvalidSubscriptionQoS => f.write_str("a subscription asks for QoS 3"),
+            InvalidRetainHandling => f.write_str("a subscription has Retain Handling 3"),
+            NoLocalOnSharedSubscription => f.write_str("No Local on a shared subscription"),
+            InvalidTopicFilter(e) => write!(f, "invalid topic filter: {e}"),
+            UnknownProperty { id } => write!(f, "unknown property {id:#04x}"),
+            PropertyNotAllowed {
+                id,
+                packet_type,
+                in_will,
+            } => {
+                let place = if *in_will { " will properties" } else { "" };
+                write!(
+                    f,
+                    "property {id:#04x} is not allowed in {packet_type}{place}"
+                )
+            }
+            DuplicateProperty { id } => write!(f, "property {id:#04x} appears twice"),
+            InvalidPropertyValue { id } => write!(f, "property {id:#04x} has an invalid value"),
+            UnknownReasonCode { code, packet_type } => {
+                write!(f, "unknown reason code {code:#04x} in {packet_type}")
+            }
+            ReasonCodeNotAllowed { code, packet_type } => {
+                write!(f, "reason code {code:#04x} is not allowed in {packet_type}")
+            }
+            InvalidProtocolName => f.write_str("the protocol name is neither MQTT nor MQIsdp"),
+            UnsupportedProtocolLevel { level } => {
+                write!(f, "unsupported protocol level {level}")
+            }
+            ConnectReservedFlag => f.write_str("CONNECT sets its reserved flag"),
+            WillFlagsWithoutWill => f.write_str("will QoS or retain set without a will"),
+            InvalidWillQoS => f.write_str("will QoS 3"),
+            PasswordWithoutUsername => f.write_str("a password without a user name"),
+            ConnAckReservedFlags => f.write_str("CONNACK sets reserved flags"),
+            SessionPresentOnFailure => {
+                f.write_str("CONNACK has Session Present with a failure code")
+            }
+        }
     }
 }
 
 impl core::fmt::Display for EncodeError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        core::fmt::Debug::fmt(self, f)
+        use EncodeError::*;
+        match self {
+            PacketTooLarge { size, max } => {
+                write!(
+                    f,
+                    "the packet would be {size} bytes, over the limit of {max}"
+                )
+            }
+            FieldTooLong { len } => write!(f, "a {len}-byte field is over 65,535 bytes"),
+            NullCharacter => f.write_str("a string contains U+0000"),
+            PacketNotInVersion(t) => write!(f, "{t} does not exist in this protocol version"),
+            PropertiesNotSupported => f.write_str("properties need MQTT 5"),
+            PropertyNotAllowed {
+                id,
+                packet_type,
+                in_will,
+            } => {
+                let place = if *in_will { " will properties" } else { "" };
+                write!(
+                    f,
+                    "property {id:#04x} is not allowed in {packet_type}{place}"
+                )
+            }
+            DuplicateProperty { id } => write!(f, "property {id:#04x} given twice"),
+            InvalidPropertyValue { id } => write!(f, "property {id:#04x} has an invalid value"),
+            ReasonCodeNotAllowed { code, packet_type } => {
+                write!(f, "reason code {code:#04x} is not allowed in {packet_type}")
+            }
+            PacketIdMismatch => {
+                f.write_str("a packet identifier must be given for QoS 1 and 2 and only for them")
+            }
+            DupOnQoS0 => f.write_str("DUP set on a QoS 0 PUBLISH"),
+            InvalidTopicName(e) => write!(f, "invalid topic name: {e}"),
+            InvalidTopicFilter(e) => write!(f, "invalid topic filter: {e}"),
+            EmptySubscribe => f.write_str("SUBSCRIBE without a topic filter"),
+            EmptyUnsubscribe => f.write_str("UNSUBSCRIBE without a topic filter"),
+            NoLocalOnSharedSubscription => f.write_str("No Local on a shared subscription"),
+            SubscriptionOptionsNotSupported => {
+                f.write_str("No Local, Retain As Published and Retain Handling need MQTT 5")
+            }
+            PasswordWithoutUsername => f.write_str("a password needs a user name before MQTT 5"),
+            SessionPresentOnFailure => {
+                f.write_str("CONNACK with Session Present and a failure code")
+            }
+            ReasonCodesNotSupported => f.write_str("UNSUBACK reason codes need MQTT 5"),
+        }
     }
 }
 

@@ -198,6 +198,58 @@ impl ReasonCode {
         })
     }
 
+    /// The reason's name as MQTT 5 §2.4 (Table 2-6) writes it: `Not authorized`.
+    /// Codes with several meanings (0x00 is Success, Normal disconnection and
+    /// Granted QoS 0) give the first.
+    pub const fn description(self) -> &'static str {
+        use ReasonCode::*;
+        match self {
+            Success => "Success",
+            GrantedQoS1 => "Granted QoS 1",
+            GrantedQoS2 => "Granted QoS 2",
+            DisconnectWithWillMessage => "Disconnect with Will Message",
+            NoMatchingSubscribers => "No matching subscribers",
+            NoSubscriptionExisted => "No subscription existed",
+            ContinueAuthentication => "Continue authentication",
+            ReAuthenticate => "Re-authenticate",
+            UnspecifiedError => "Unspecified error",
+            MalformedPacket => "Malformed Packet",
+            ProtocolError => "Protocol Error",
+            ImplementationSpecificError => "Implementation specific error",
+            UnsupportedProtocolVersion => "Unsupported Protocol Version",
+            ClientIdentifierNotValid => "Client Identifier not valid",
+            BadUserNameOrPassword => "Bad User Name or Password",
+            NotAuthorized => "Not authorized",
+            ServerUnavailable => "Server unavailable",
+            ServerBusy => "Server busy",
+            Banned => "Banned",
+            ServerShuttingDown => "Server shutting down",
+            BadAuthenticationMethod => "Bad authentication method",
+            KeepAliveTimeout => "Keep Alive timeout",
+            SessionTakenOver => "Session taken over",
+            TopicFilterInvalid => "Topic Filter invalid",
+            TopicNameInvalid => "Topic Name invalid",
+            PacketIdentifierInUse => "Packet Identifier in use",
+            PacketIdentifierNotFound => "Packet Identifier not found",
+            ReceiveMaximumExceeded => "Receive Maximum exceeded",
+            TopicAliasInvalid => "Topic Alias invalid",
+            PacketTooLarge => "Packet too large",
+            MessageRateTooHigh => "Message rate too high",
+            QuotaExceeded => "Quota exceeded",
+            AdministrativeAction => "Administrative action",
+            PayloadFormatInvalid => "Payload format invalid",
+            RetainNotSupported => "Retain not supported",
+            QoSNotSupported => "QoS not supported",
+            UseAnotherServer => "Use another server",
+            ServerMoved => "Server moved",
+            SharedSubscriptionsNotSupported => "Shared Subscriptions not supported",
+            ConnectionRateExceeded => "Connection rate exceeded",
+            MaximumConnectTime => "Maximum connect time",
+            SubscriptionIdentifiersNotSupported => "Subscription Identifiers not supported",
+            WildcardSubscriptionsNotSupported => "Wildcard Subscriptions not supported",
+        }
+    }
+
     /// The wire byte.
     pub const fn as_u8(self) -> u8 {
         self as u8
@@ -210,8 +262,9 @@ impl ReasonCode {
 }
 
 impl core::fmt::Display for ReasonCode {
+    /// The specification's name and the code: `Not authorized (0x87)`.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{:?} (0x{:02X})", self, *self as u8)
+        write!(f, "{} (0x{:02X})", self.description(), *self as u8)
     }
 }
 
