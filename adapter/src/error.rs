@@ -194,9 +194,11 @@ impl std::error::Error for Error {
             Error::Connection(c) => std::error::Error::source(&**c),
             Error::PublishFailed(e) => Some(e),
             Error::Io(e) => Some(&**e),
-            Error::QueueFull { .. } | Error::Rejected { .. } | Error::Closed | Error::Timeout => {
-                None
-            }
+            Error::QueueFull { .. }
+            | Error::Rejected { .. }
+            | Error::Closed
+            | Error::DisconnectIncomplete { .. }
+            | Error::Timeout => None,
         }
     }
 }

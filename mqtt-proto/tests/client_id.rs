@@ -36,7 +36,6 @@ fn by_default_a_3_1_1_client_sends_a_generated_id() {
 /// `[MQTT-3.1.3-6]`: a 3.1.1 server may accept a zero-byte ClientId and
 /// assign one; `[MQTT-3.1.3-7]`: the client must then ask for a clean session.
 #[test]
-#[ignore = "needs conn::effective_client_id to honour Config::sends_empty_client_id (conn.rs, lead)"]
 fn a_3_1_1_client_can_ask_the_broker_to_assign_its_id() {
     let config = Config::default().broker_assigned_client_id();
     let mut client = Client::new(config).unwrap();
@@ -46,7 +45,6 @@ fn a_3_1_1_client_can_ask_the_broker_to_assign_its_id() {
 }
 
 #[test]
-#[ignore = "needs Client::new to check Config::sends_empty_client_id (conn.rs, lead)"]
 fn a_persistent_3_1_1_session_with_a_broker_assigned_id_is_a_configuration_error() {
     for config in [
         Config::default()

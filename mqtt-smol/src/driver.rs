@@ -367,12 +367,16 @@ impl Driver {
                 }
             }
             Input::Closed(e) => {
-                if e.is_none() {
-                    // End of stream: let TLS tell a truncation attack from a clean close.
-                    let t = self.conn.as_mut().and_then(|c| c.transport.as_mut());
-                    if let Some(Err(te)) = t.map(|t| t.handle_eof()) {
-                        return self.lost_layer(g, now, te);
-                    }
+                // End of stream: let TLS tell a truncation attack from a clean close;
+                // a reset during a TLS handshake: let the transport say so.
+                let t = self.conn.as_mut().and_then(|c| c.transport.as_mut());
+                let explained = match (&e, t) {
+                    (None, Some(t)) => t.handle_eof().err(),
+                    (Some(err), Some(t)) => t.handle_socket_error(err).err(),
+                    (_, None) => None,
+                };
+                if let Some(te) = explained {
+                    return self.lost_layer(g, now, te);
                 }
                 self.lost_transport(g, now, e)
             }

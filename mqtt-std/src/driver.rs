@@ -341,7 +341,15 @@ impl Driver {
                     return;
                 }
                 let cause = match err {
-                    Some(e) => Cause::Io(e),
+                    // During a TLS handshake the transport explains a reset better.
+                    Some(e) => match self
+                        .conn
+                        .as_mut()
+                        .map(|c| c.transport.handle_socket_error(&e))
+                    {
+                        Some(Err(te)) => Cause::Transport(te),
+                        _ => Cause::Io(e),
+                    },
                     None => {
                         // End of stream: TLS checks for a truncation attack, and
                         // whatever was decoded still reaches the core.

@@ -30,7 +30,6 @@ fn mqtt5_reports_the_client_id_the_broker_assigned() {
 }
 
 #[test]
-#[ignore = "needs conn::effective_client_id to honour Config::sends_empty_client_id (conn.rs, lead)"]
 fn mqtt311_with_a_clean_session_is_accepted_with_a_broker_assigned_id() {
     let broker = MosquittoPassword::start().expect("private mosquitto starts");
     let client = Client::connect(&broker.url(), options().broker_assigned_id())
@@ -42,7 +41,6 @@ fn mqtt311_with_a_clean_session_is_accepted_with_a_broker_assigned_id() {
 }
 
 #[test]
-#[ignore = "needs Client::new to check Config::sends_empty_client_id (conn.rs, lead)"]
 fn mqtt311_persistent_session_with_a_broker_assigned_id_is_refused_before_connecting() {
     let broker = MosquittoPassword::start().expect("private mosquitto starts");
     let options = options().broker_assigned_id().clean_session(false);

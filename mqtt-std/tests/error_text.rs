@@ -87,7 +87,6 @@ fn mqtts_to_a_plain_port_that_closes_says_the_tls_handshake_failed() {
 /// unread), so the socket error must go through
 /// `Transport::handle_socket_error` in the driver.
 #[test]
-#[ignore = "needs mqtt-std/src/driver.rs to pass socket errors through Transport::handle_socket_error"]
 fn mqtts_to_mosquittos_plain_port_says_the_tls_handshake_failed() {
     let err = Client::connect("mqtts://127.0.0.1:1883", tls_options()).expect_err("fails");
     let text = chain(&err);

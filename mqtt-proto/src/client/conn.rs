@@ -30,15 +30,15 @@ const V31_MAX_CLIENT_ID: usize = 23;
 /// The client identifier to use: configured, or generated for 3.x, or empty
 /// for 5.0 (the broker assigns one).
 pub(super) fn effective_client_id(cfg: &Config) -> Result<ByteStr, ConfigError> {
+    if cfg.sends_empty_client_id()? {
+        return Ok(ByteStr::new());
+    }
     if !cfg.client_id.is_empty() {
         let chars = cfg.client_id.chars().count();
         if cfg.protocol == ProtocolVersion::V3_1 && chars > V31_MAX_CLIENT_ID {
             return Err(ConfigError::ClientIdTooLong { len: chars });
         }
         return Ok(ByteStr::from(cfg.client_id.clone()));
-    }
-    if cfg.protocol.is_v5() {
-        return Ok(ByteStr::new());
     }
     Ok(ByteStr::from(generate_client_id(cfg.seed)))
 }
@@ -338,6 +338,7 @@ impl<I: Instant> Client<I> {
             if reason == ReasonCode::UnsupportedProtocolVersion
                 && self.protocol == ProtocolVersion::V3_1_1
                 && self.cfg.protocol_fallback
+                && !self.client_id.is_empty()
                 && self.client_id.chars().count() <= V31_MAX_CLIENT_ID
             {
                 // Fall back to 3.1 on the same server, at once.

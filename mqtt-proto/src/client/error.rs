@@ -641,6 +641,10 @@ impl fmt::Display for PublishFailure {
             PublishFailure::BrokerProtocolError(v) => {
                 write!(f, "delivery unknown, the broker broke the protocol: {v}")
             }
+            PublishFailure::Undeliverable { attempts } => write!(
+                f,
+                "the broker closed the connection each time the message was sent ({attempts} attempts); it is not sent again"
+            ),
         }
     }
 }
