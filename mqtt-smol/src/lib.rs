@@ -37,6 +37,20 @@
 //!   [`source`](std::error::Error::source) chain, which `anyhow`'s `{:#}`
 //!   prints whole.
 //!
+//! # Before `main` returns: disconnect
+//! Dropping the last `Client` handle does not wait: DISCONNECT is sent in the
+//! background and the process may exit first, losing publishes the broker has
+//! not acknowledged and (if DISCONNECT did not get out) publishing the will.
+//! Call `disconnect` before exiting; it waits for in-flight publishes
+//! (bounded) and its result says what it could not finish
+//! (`Error::DisconnectIncomplete`).
+//!
+//! # Acknowledgements
+//! QoS 1 and 2 messages are acknowledged after every handler of the message
+//! returned (at least once *to the application*), in arrival order; with
+//! [`Options::manual_acks`] the application acknowledges with
+//! [`Message::ack`], also from inside the handler it was given to.
+//!
 //! # Design
 //! The adapter makes no protocol decision. A driver thread runs one
 //! `async-io` task that owns the socket, feeds the core with bytes, time and
