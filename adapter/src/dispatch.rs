@@ -340,6 +340,12 @@ impl Dispatch {
             }
             done(n);
         }
+        self.close_queues();
+    }
+
+    /// Closes every message queue: their readers end once they drained what
+    /// they hold, and queues added later are closed at once.
+    fn close_queues(&self) {
         if let Some(v) = self.sinks().take() {
             for s in v {
                 s.close();
@@ -428,6 +434,48 @@ impl Dispatch {
                 v.retain(|s| !gone.iter().any(|g| Arc::ptr_eq(g, s)));
             }
         }
+    }
+}
+
+/// A dispatcher loop driven by its adapter one item at a time (for example
+/// as an async task on the caller's executor) rather than by
+/// [`Dispatch::run`] on a thread of its own.
+///
+/// Handlers and callbacks are ordinary closures: they run inside
+/// [`handle`](Dispatcher::handle), so a handler that blocks holds up the
+/// task (and, on an executor, its worker thread) while it runs. [`Sink`]s fed
+/// here must not block either.
+pub struct Dispatcher {
+    dispatch: Arc<Dispatch>,
+    callbacks: Callbacks,
+    matched: Vec<Handler>,
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher").finish_non_exhaustive()
+    }
+}
+
+impl Dispatcher {
+    /// A dispatcher of `dispatch`'s handlers and queues, with `callbacks`.
+    pub fn new(dispatch: Arc<Dispatch>, callbacks: Callbacks) -> Dispatcher {
+        Dispatcher {
+            dispatch,
+            callbacks,
+            matched: Vec::new(),
+        }
+    }
+
+    /// Runs the handlers and callbacks of one item, as [`Dispatch::run`] does.
+    pub fn handle(&mut self, item: Item) {
+        self.dispatch
+            .handle(item, &mut self.callbacks, &mut self.matched);
+    }
+
+    /// No more items will come (the driver is gone): closes every queue.
+    pub fn finish(self) {
+        self.dispatch.close_queues();
     }
 }
 

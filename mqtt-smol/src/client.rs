@@ -1,7 +1,7 @@
 //! [`Client`]: the async handle, usable from any task, thread or handler.
 
 use crate::flow::{Awaiting, Flow};
-use crate::queue::Queue;
+use crate::queue::{queue, Reader};
 use crate::{ConnectInfo, Error, Message, Options, Publish, PublishAck, SubAck, Topic};
 use async_channel::{Receiver, Sender};
 use bytes::Bytes;
@@ -87,7 +87,6 @@ pub(crate) struct Inner {
     wake: Sender<()>,
     pub(crate) flow: Arc<Flow>,
     pub(crate) dispatch: Arc<Dispatch>,
-    pub(crate) incoming_buffer: usize,
     /// Bound of `subscribe` / `unsubscribe` waiting for their answer.
     pub(crate) request_timeout: Option<Duration>,
     /// Set when every user handle is gone: the driver disconnects.
@@ -104,7 +103,6 @@ impl Inner {
         wake: Sender<()>,
         flow: Arc<Flow>,
         dispatch: Arc<Dispatch>,
-        incoming_buffer: usize,
         request_timeout: Option<Duration>,
     ) -> Inner {
         Inner {
@@ -123,7 +121,6 @@ impl Inner {
             wake,
             flow,
             dispatch,
-            incoming_buffer,
             request_timeout,
             abandoned: AtomicBool::new(false),
             aborted: AtomicBool::new(false),
@@ -193,12 +190,15 @@ impl mqtt_adapter::Acker for CoreAcker {
 /// before exiting: it waits for in-flight publishes (bounded) and reports in
 /// its result what it could not finish.
 ///
-/// # Threads and executors
-/// A client runs two threads of its own: the driver (an `async-io` loop that
-/// owns the socket and feeds the protocol core) and the dispatcher (runs
-/// handlers and callbacks, in order). The futures this type returns only wait
-/// on channels and `async-io` timers, so they run on any executor (tested
-/// with `smol` and `futures_lite::future::block_on`).
+/// # Tasks, not threads
+/// A client is two tasks on an executor — smol's global one with
+/// [`connect`](Client::connect), yours with
+/// [`connect_with`](Client::connect_with) — and no thread of its own: the
+/// driver (owns the socket, feeds the protocol core, sleeps on an `async-io`
+/// timer) and the dispatcher (runs handlers and callbacks, in order). The
+/// futures this type returns only wait on channels and `async-io` timers, so
+/// they run on any executor (tested with `smol` and
+/// `futures_lite::future::block_on`).
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -303,27 +303,28 @@ impl Future for PublishHandle {
 /// Every message the client receives, as a [`Stream`] (see
 /// [`Client::messages`]). Ends when the client is disconnected.
 ///
-/// The stream buffers at most [`Options::incoming_buffer`] messages; when it
-/// is full and not read, the client stops reading from the socket (nothing is
-/// dropped), so an unread stream eventually stalls incoming traffic (while
-/// a task awaits an acknowledgement the bound is lifted, up to a hard cap of
-/// 16 times the buffer). Drop it when done.
+/// Messages waiting unread — in the handlers' queue and in every stream —
+/// are bounded together by [`Options::incoming_buffer`]: when that many wait,
+/// the client stops reading from the socket (nothing is dropped), so an
+/// unread stream eventually stalls incoming traffic (while a task awaits an
+/// acknowledgement the bound is lifted, up to a hard cap of 16 times the
+/// buffer). Drop it when done.
 #[derive(Debug)]
 pub struct Messages {
-    rx: Pin<Box<Receiver<Message>>>,
+    rx: Reader,
 }
 
 impl Messages {
     /// The next message if one is buffered, without waiting.
     pub fn try_next(&mut self) -> Option<Message> {
-        self.rx.try_recv().ok()
+        self.rx.try_next()
     }
 }
 
 impl Stream for Messages {
     type Item = Message;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        self.rx.as_mut().poll_next(cx)
+        self.rx.poll_next(cx)
     }
 }
 
@@ -336,7 +337,7 @@ impl Stream for Messages {
 #[derive(Debug)]
 pub struct Subscription {
     ack: SubAck,
-    rx: Pin<Box<Receiver<Message>>>,
+    rx: Reader,
     filters: Vec<ByteStr>,
     handler: Handler,
     dispatch: Arc<Dispatch>,
@@ -359,26 +360,67 @@ impl Subscription {
 
     /// The next message if one is buffered, without waiting.
     pub fn try_next(&mut self) -> Option<Message> {
-        self.rx.try_recv().ok()
+        self.rx.try_next()
     }
 }
 
 impl Stream for Subscription {
     type Item = Message;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        self.rx.as_mut().poll_next(cx)
+        self.rx.poll_next(cx)
     }
 }
 
 impl Client {
-    /// Connects to `url` (`mqtt://host:port`, also `tcp://`) and resolves
-    /// after a successful CONNACK.
+    /// Connects to `url` (`mqtt://host:port`, also `tcp://`; `mqtts://`,
+    /// `ws://`, `wss://`) and resolves after a successful CONNACK.
+    ///
+    /// The connection is driven by two tasks spawned on smol's global
+    /// executor (`smol::spawn`): the driver (socket, timers, protocol core)
+    /// and the dispatcher (handlers and callbacks). The client starts no
+    /// thread of its own; a thousand clients are two thousand tasks. To run
+    /// them on your own executor, use [`connect_with`](Client::connect_with).
     ///
     /// Fails with [`Error::Connection`] when the broker refuses, the connect
     /// timeout passes, or the socket cannot be opened — after trying each
-    /// fail-over server ([`Options::server`]) once.
+    /// fail-over server ([`Options::server`]) once, or, with a
+    /// [reconnect policy](Options::reconnect), when
+    /// [`Options::initial_connect_timeout`] passes.
     pub async fn connect(url: &str, options: Options) -> Result<Client, Error> {
-        crate::driver::start(url, options).await
+        crate::driver::start(url, options, &|task| smol::spawn(task).detach()).await
+    }
+
+    /// Like [`connect`](Client::connect), spawning the connection's two
+    /// tasks with `spawn` (any executor that can run `async-io` futures).
+    /// The tasks end by themselves once the client is disconnected or every
+    /// handle is dropped.
+    ///
+    /// Handlers and callbacks are called from the `blocking` pool (one batch
+    /// at a time, in order), never on the executor's threads, so a handler
+    /// may block, even on this client's futures.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use mqtt_smol::{Client, Options};
+    ///
+    /// let ex = Arc::new(smol::Executor::new());
+    /// let spawner = ex.clone();
+    /// smol::block_on(ex.run(async {
+    ///     let client = Client::connect_with("mqtt://127.0.0.1:1883", Options::new(), move |task| {
+    ///         spawner.spawn(task).detach()
+    ///     })
+    ///     .await?;
+    ///     client.publish("hello", "Hello, world").await?.await?;
+    ///     client.disconnect().await
+    /// }))?;
+    /// # Ok::<(), mqtt_smol::Error>(())
+    /// ```
+    pub async fn connect_with(
+        url: &str,
+        options: Options,
+        spawn: impl Fn(Pin<Box<dyn Future<Output = ()> + Send + 'static>>) + Send + Sync,
+    ) -> Result<Client, Error> {
+        crate::driver::start(url, options, &spawn).await
     }
 
     pub(crate) fn from_inner(inner: Arc<Inner>) -> Client {
@@ -572,12 +614,12 @@ impl Client {
         filters: Vec<SubscribeFilter>,
         properties: Properties,
     ) -> Result<Subscription, Error> {
-        let (tx, rx) = async_channel::bounded(self.inner.incoming_buffer);
-        let queue: Arc<dyn Sink> = Arc::new(Queue(tx));
+        let (tx, rx) = queue(&self.inner.flow);
+        let queue: Arc<dyn Sink> = Arc::new(tx);
         self.inner.dispatch.add_stream(&queue);
         let handler = Handler::new(move |m: &Message| {
-            // Waits while the stream is full (backpressure); a dropped stream
-            // has already removed this handler from the registry.
+            // Never waits (see `Queue`); a dropped stream has already removed
+            // this handler from the registry.
             queue.push(m.clone());
         });
         let names: Vec<ByteStr> = filters.iter().map(|f| f.filter.clone()).collect();
@@ -586,7 +628,7 @@ impl Client {
             .await?;
         Ok(Subscription {
             ack,
-            rx: Box::pin(rx),
+            rx,
             filters: names,
             handler,
             dispatch: self.inner.dispatch.clone(),
@@ -713,10 +755,10 @@ impl Client {
     /// handler matched it. Each call returns a new stream that sees the
     /// messages from then on.
     pub fn messages(&self) -> Messages {
-        let (tx, rx) = async_channel::bounded(self.inner.incoming_buffer);
+        let (tx, rx) = queue(&self.inner.flow);
         // When the dispatcher already exited, the stream ends at once.
-        self.inner.dispatch.add_sink(Arc::new(Queue(tx)));
-        Messages { rx: Box::pin(rx) }
+        self.inner.dispatch.add_sink(Arc::new(tx));
+        Messages { rx }
     }
 
     /// Acknowledges a message received with [`Options::manual_acks`] on

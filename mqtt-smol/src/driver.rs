@@ -15,7 +15,7 @@ use bytes::{Buf, BytesMut};
 use event_listener::EventListener;
 use futures_core::Stream;
 use futures_lite::io::{AsyncRead, AsyncWrite};
-use mqtt_adapter::dispatch::{Dispatch, Item};
+use mqtt_adapter::dispatch::{Dispatch, Dispatcher, Item};
 use mqtt_adapter::event::{translate, Routed};
 use mqtt_adapter::Server;
 use mqtt_sansio::client::{Client as Core, Event, TransportCommand};
@@ -33,6 +33,9 @@ use std::time::{Duration, Instant};
 /// Bytes waiting to be written above which the driver stops taking bytes from
 /// the core (which then queues them, bounded by its own limits).
 const MAX_UNWRITTEN: usize = 256 * 1024;
+
+/// Items handed to the handlers in one trip to the `blocking` pool.
+const DISPATCH_BATCH: usize = 64;
 
 /// Size of one socket read.
 const READ_CHUNK: usize = 16 * 1024;
@@ -102,8 +105,16 @@ struct Driver {
     abandoning: bool,
 }
 
-/// Builds the client, starts its threads and waits for the first CONNACK.
-pub(crate) async fn start(url: &str, options: Options) -> Result<Client, Error> {
+/// A task for the caller's executor: the driver, and the dispatcher.
+pub(crate) type Task = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// Builds the client, spawns its two tasks with `spawn` and waits for the
+/// first CONNACK. No thread of its own.
+pub(crate) async fn start(
+    url: &str,
+    options: Options,
+    spawn: &(dyn Fn(Task) + Send + Sync),
+) -> Result<Client, Error> {
     let mut options = options.into_parts();
     let servers = mqtt_adapter::servers(url, &options.extra_servers)?;
     options.config.server_count = servers.len();
@@ -151,7 +162,6 @@ pub(crate) async fn start(url: &str, options: Options) -> Result<Client, Error> 
         wake_tx,
         flow.clone(),
         shared.clone(),
-        options.incoming_buffer,
         options.request_timeout,
     ));
     let client = Client::from_inner(inner.clone());
@@ -162,13 +172,38 @@ pub(crate) async fn start(url: &str, options: Options) -> Result<Client, Error> 
 
     let callbacks = options.callbacks;
     let dflow = flow.clone();
-    std::thread::Builder::new()
-        .name("mqtt-smol-dispatch".into())
-        .spawn(move || {
-            let items = std::iter::from_fn(|| dispatch_rx.recv_blocking().ok());
-            shared.run(items.map(std::iter::once), callbacks, |n| dflow.dequeued(n))
-        })
-        .map_err(|e| Error::Io(Arc::new(e)))?;
+    // Handlers and callbacks are ordinary closures that may block, even on
+    // this client's futures: they run on the `blocking` pool (shared by the
+    // process, threads made on demand and ended when idle), one batch at a
+    // time and in order, never on the executor that runs the driver.
+    spawn(Box::pin(async move {
+        let mut dispatcher = Some(Dispatcher::new(shared, callbacks));
+        while let Ok(first) = dispatch_rx.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < DISPATCH_BATCH {
+                match dispatch_rx.try_recv() {
+                    Ok(item) => batch.push(item),
+                    Err(_) => break,
+                }
+            }
+            let n = batch.len();
+            let Some(mut d) = dispatcher.take() else {
+                break;
+            };
+            d = blocking::unblock(move || {
+                for item in batch {
+                    d.handle(item);
+                }
+                d
+            })
+            .await;
+            dispatcher = Some(d);
+            dflow.dequeued(n);
+        }
+        if let Some(d) = dispatcher {
+            d.finish();
+        }
+    }));
     let server_count = servers.len();
     let driver = Driver {
         inner,
@@ -192,10 +227,7 @@ pub(crate) async fn start(url: &str, options: Options) -> Result<Client, Error> 
         flow_listener: None,
         abandoning: false,
     };
-    std::thread::Builder::new()
-        .name("mqtt-smol-driver".into())
-        .spawn(move || async_io::block_on(driver.run()))
-        .map_err(|e| Error::Io(Arc::new(e)))?;
+    spawn(Box::pin(driver.run()));
 
     let how = mqtt_adapter::FirstConnect {
         servers: server_count,
@@ -547,14 +579,25 @@ impl Driver {
                     "no such server",
                 ));
             }
-            // Name resolution blocks this (the driver's own) thread briefly;
-            // the connect itself is asynchronous. The core's connect timeout
-            // bounds the whole attempt.
+            // An address is used as it is; a name is resolved on the
+            // `blocking` pool, never on the executor's thread. The core's
+            // connect timeout bounds the whole attempt.
+            let addrs: Vec<std::net::SocketAddr> = match host.parse::<std::net::IpAddr>() {
+                Ok(ip) => vec![std::net::SocketAddr::new(ip, port)],
+                Err(_) => {
+                    blocking::unblock(move || {
+                        (host.as_str(), port)
+                            .to_socket_addrs()
+                            .map(|a| a.collect::<Vec<_>>())
+                    })
+                    .await?
+                }
+            };
             let mut last = io::Error::new(
                 io::ErrorKind::NotFound,
                 "the host name resolved to no address",
             );
-            for addr in (host.as_str(), port).to_socket_addrs()? {
+            for addr in addrs {
                 match Async::<TcpStream>::connect(addr).await {
                     Ok(s) => return Ok(s),
                     Err(e) => last = e,

@@ -52,12 +52,18 @@
 //! [`Message::ack`], also from inside the handler it was given to.
 //!
 //! # Design
-//! The adapter makes no protocol decision. A driver thread runs one
-//! `async-io` task that owns the socket, feeds the core with bytes, time and
-//! transport events, and routes its events; handlers and callbacks run on a
-//! dispatcher thread. The futures of this crate only wait on channels and
-//! timers of `async-io`, so they work on any executor (tested with `smol`
-//! and `futures_lite::future::block_on`).
+//! The adapter makes no protocol decision and starts no thread: a client is
+//! two tasks, spawned on smol's global executor by [`Client::connect`] or on
+//! yours by [`Client::connect_with`]. The driver task owns the socket, feeds
+//! the core with bytes, time and transport events, and routes its events;
+//! the dispatcher task hands messages to handlers and callbacks in order.
+//! Handlers are ordinary closures that may block (even on this client's
+//! futures), so they run on the `blocking` crate's pool (shared by the
+//! process; threads are made on demand, at most 500, and end when idle), one
+//! batch at a time, never on the executor thread that runs the driver. Host
+//! names are resolved on that pool too. The futures of this crate only
+//! wait on channels and timers of `async-io`, so they work on any executor
+//! (tested with `smol` and `futures_lite::future::block_on`).
 //!
 //! Incoming data is bounded: when handlers or streams fall behind, the driver
 //! stops reading the socket and TCP pushes back on the broker; nothing is

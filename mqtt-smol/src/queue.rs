@@ -1,26 +1,95 @@
-//! The dispatcher's hook for this runtime: a bounded `async-channel` behind
-//! each message stream ([`Messages`](crate::Messages),
-//! [`Subscription`](crate::Subscription)).
+//! The dispatcher's hook for this runtime: the queue behind each message
+//! stream ([`Messages`](crate::Messages), [`Subscription`](crate::Subscription)).
+//!
+//! The dispatcher is a task on an executor, so pushing must never wait. A
+//! stream's queue is therefore unbounded, and the bound is the client's
+//! [`Flow`]: every message in a stream counts as queued until the stream's
+//! reader takes it (or drops the stream), and the driver stops reading the
+//! socket while too many messages wait anywhere. Nothing is dropped; TCP
+//! pushes back on the broker.
 
+use crate::flow::Flow;
 use crate::Message;
-use async_channel::{Sender, TrySendError};
+use async_channel::{Receiver, Sender};
+use futures_core::Stream;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
-/// The sending side of one stream, fed by the dispatcher thread.
-pub(crate) struct Queue(pub(crate) Sender<Message>);
+/// The sending side of one stream, fed by the dispatcher.
+pub(crate) struct Queue {
+    tx: Sender<Message>,
+    flow: Arc<Flow>,
+}
+
+/// The receiving side: counts every message it hands out (or drops) as
+/// taken.
+#[derive(Debug)]
+pub(crate) struct Reader {
+    rx: Pin<Box<Receiver<Message>>>,
+    flow: Arc<Flow>,
+}
+
+/// A stream's queue: both ends.
+pub(crate) fn queue(flow: &Arc<Flow>) -> (Queue, Reader) {
+    let (tx, rx) = async_channel::unbounded();
+    (
+        Queue {
+            tx,
+            flow: flow.clone(),
+        },
+        Reader {
+            rx: Box::pin(rx),
+            flow: flow.clone(),
+        },
+    )
+}
 
 impl mqtt_adapter::dispatch::Sink for Queue {
-    /// Sends `m`, blocking the dispatcher thread while the stream is full
-    /// (that is the backpressure). `false` when its reader is gone.
+    /// Appends `m` without waiting; `false` when its reader is gone.
     fn push(&self, m: Message) -> bool {
-        match self.0.try_send(m) {
-            Ok(()) => true,
-            Err(TrySendError::Full(m)) => self.0.send_blocking(m).is_ok(),
-            Err(TrySendError::Closed(_)) => false,
+        // Counted before it can be taken, so the count never goes below zero.
+        self.flow.queued();
+        if self.tx.try_send(m).is_ok() {
+            true
+        } else {
+            self.flow.dequeued(1);
+            false
         }
     }
 
     /// The stream ends once its reader took what is buffered.
     fn close(&self) {
-        self.0.close();
+        self.tx.close();
+    }
+}
+
+impl Reader {
+    /// The next message if one is buffered, without waiting.
+    pub(crate) fn try_next(&mut self) -> Option<Message> {
+        let m = self.rx.try_recv().ok();
+        if m.is_some() {
+            self.flow.dequeued(1);
+        }
+        m
+    }
+
+    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        let r = self.rx.as_mut().poll_next(cx);
+        if let Poll::Ready(Some(_)) = &r {
+            self.flow.dequeued(1);
+        }
+        r
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        // No push succeeds after `close`: what is left is uncounted here.
+        self.rx.close();
+        let left = self.rx.len();
+        if left > 0 {
+            self.flow.dequeued(left);
+        }
     }
 }
