@@ -46,6 +46,21 @@ pub use message::{Acker, Message, Publish, Topic};
 pub use options::{Options, Parts, DEFAULT_REQUEST_TIMEOUT};
 pub use server::{servers, Server};
 
+/// Reports that the last handle of a client was dropped without
+/// `disconnect`: the client disconnects in the background, and what is still
+/// pending is lost if the process exits first. Logged (target `mqtt`) at
+/// `warn` when publishes are pending, at `debug` otherwise.
+pub fn log_dropped(client_id: &str, pending_publishes: usize) {
+    if pending_publishes > 0 {
+        log::warn!(
+            target: "mqtt",
+            "MQTT client {client_id:?} was dropped without disconnect() while {pending_publishes} publishes were unacknowledged: they are lost if the process exits now (call disconnect() to let them finish)"
+        );
+    } else {
+        log::debug!(target: "mqtt", "MQTT client {client_id:?} was dropped without disconnect(): disconnecting in the background");
+    }
+}
+
 /// What [`Options`] takes, from the core and the transport crate.
 pub use mqtt_sansio::client::{Config, ReconnectPolicy};
 pub use mqtt_sansio::{ProtocolVersion, QoS};

@@ -273,6 +273,7 @@ impl Driver {
                     && !matches!(g.link, Link::Closed)
                 {
                     self.abandoning = true;
+                    mqtt_adapter::log_dropped(g.core.client_id(), g.core.pending_publishes());
                     // Default options are valid for every protocol version.
                     let _ = g.core.disconnect(now, Default::default());
                 }

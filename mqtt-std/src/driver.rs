@@ -387,6 +387,9 @@ impl Driver {
             }
             Input::Shutdown => {
                 if !matches!(g.link, Link::Closed) && !g.disconnect_sent {
+                    // Not `disconnect` (which marks it sent first): every
+                    // handle was dropped.
+                    mqtt_adapter::log_dropped(g.core.client_id(), g.core.pending_publishes());
                     // Only MQTT 5 options can be refused; the defaults cannot.
                     let _ = g.core.disconnect(now, Default::default());
                     g.disconnect_sent = true;

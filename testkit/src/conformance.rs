@@ -538,6 +538,71 @@ pub fn a_publish_that_ends_every_connection_fails_with_a_typed_error<A: Adapter>
     let _ = client.disconnect(Duration::ZERO);
 }
 
+/// Log records of target `mqtt`, kept by the test logger.
+static RECORDS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+        m.target() == "mqtt"
+    }
+    fn log(&self, r: &log::Record<'_>) {
+        if self.enabled(r.metadata()) {
+            RECORDS
+                .lock()
+                .unwrap()
+                .push(format!("{} {}", r.level(), r.args()));
+        }
+    }
+    fn flush(&self) {}
+}
+
+/// Dropping the last handle with publishes unacknowledged is logged (a
+/// warning naming the client), since they are lost if the process exits.
+pub fn dropping_the_client_with_pending_publishes_is_logged<A: Adapter>() {
+    static LOGGER: Capture = Capture;
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(log::LevelFilter::Debug);
+    }
+    let broker = FakeBroker::start();
+    let url = broker.url.clone();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut c = broker.accept();
+        c.accept_connect();
+        // Read the PUBLISH, never acknowledge it.
+        let _ = c.read();
+        let _ = tx.send(());
+        std::thread::sleep(Duration::from_secs(5));
+    });
+    let id = format!("dropped{}", std::process::id());
+    let client = A::connect(&url, Options::new().client_id(id.as_str())).expect("connects");
+    let h = client
+        .publish(Publish::new("dropped", "x").qos(QoS::AtLeastOnce))
+        .expect("accepted");
+    rx.recv_timeout(WAIT).unwrap();
+    drop(h);
+    drop(client);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let found = RECORDS
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.starts_with("WARN") && r.contains(&id) && r.contains("1 publishes"));
+        if found {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no warning for client {id}: {:?}",
+            RECORDS.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Delivery guarantees and messages (scripted broker)
 // ---------------------------------------------------------------------------
@@ -815,6 +880,7 @@ macro_rules! conformance_tests {
             connack_facts_are_available_from_the_client,
             subscribe_is_bounded_by_the_request_timeout,
             a_publish_that_ends_every_connection_fails_with_a_typed_error,
+            dropping_the_client_with_pending_publishes_is_logged,
             automatic_acks_follow_the_handler,
             a_handler_acknowledges_its_message_directly,
             a_panicking_handler_leaves_its_message_unacknowledged,
