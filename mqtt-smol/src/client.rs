@@ -440,7 +440,9 @@ impl Client {
                     return r;
                 }
             }
-            match how.deadline {
+            // Past the deadline an attempt may still be running (bounded by
+            // the connect timeout): wait for its outcome, do not spin.
+            match how.deadline.filter(|d| *d > Instant::now()) {
                 Some(d) => {
                     future::or(listener, async {
                         async_io::Timer::at(d).await;

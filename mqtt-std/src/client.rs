@@ -281,7 +281,10 @@ impl Client {
             if let Some(r) = how.verdict(&g.link, g.failed_attempts, Instant::now()) {
                 return r;
             }
-            g = self.inner.wait_until(g, how.deadline).0;
+            // Past the deadline an attempt may still be running (bounded by
+            // the connect timeout): wait for its outcome, do not spin.
+            let deadline = how.deadline.filter(|d| *d > Instant::now());
+            g = self.inner.wait_until(g, deadline).0;
         }
     }
 
