@@ -25,7 +25,7 @@
 //! a handler may block or call back into the client without stalling the
 //! protocol. A handler that panics does not stop the dispatcher.
 
-use crate::message::AckLink;
+use crate::message::{AckLink, AckOrder, PendingAck};
 use crate::{Acker, ConnectInfo, ConnectionLost, Delivery, Message};
 use mqtt_sansio::client::{AckToken, Subscriptions};
 use mqtt_sansio::codec::{ByteStr, Properties};
@@ -236,6 +236,8 @@ pub struct Dispatch {
     streams: Mutex<Option<Vec<Weak<dyn Sink>>>>,
     /// How messages are acknowledged ([`Dispatch::set_acker`]).
     acks: Mutex<AckLink>,
+    /// The order automatic acknowledgements go out in.
+    order: Mutex<Option<Arc<AckOrder>>>,
 }
 
 impl std::fmt::Debug for Dispatch {
@@ -252,6 +254,7 @@ impl Dispatch {
             sinks: Mutex::new(Some(Vec::new())),
             streams: Mutex::new(Some(Vec::new())),
             acks: Mutex::new(AckLink::default()),
+            order: Mutex::new(None),
         }
     }
 
@@ -260,9 +263,11 @@ impl Dispatch {
     /// [`Message::ack`]) or by the dispatcher once every handler of a message
     /// returned. Without an acker nothing is acknowledged.
     pub fn set_acker(&self, acker: Arc<dyn Acker>, manual: bool) {
+        *self.order.lock().unwrap_or_else(|e| e.into_inner()) = Some(AckOrder::new(acker.clone()));
         *self.acks.lock().unwrap_or_else(|e| e.into_inner()) = AckLink {
             acker: Some(acker),
             manual,
+            pending: None,
         };
     }
 
@@ -362,8 +367,12 @@ impl Dispatch {
     fn handle(&self, item: Item, cb: &mut Callbacks, matched: &mut Vec<Handler>) {
         match item {
             Item::Message(mut m, filters) => {
-                if m.ack.is_some() {
+                if let Some(token) = m.ack {
                     m.link = self.acks.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    let order = self.order.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    if let (false, Some(order)) = (m.link.manual, order) {
+                        m.link.pending = Some(PendingAck::new(token, &order));
+                    }
                 }
                 self.registry().route(&filters, matched);
                 let mut panicked = false;
@@ -375,17 +384,18 @@ impl Dispatch {
                 for h in matched.drain(..) {
                     panicked |= h.call(&m);
                 }
-                let token = m.ack;
-                let auto = !m.link.manual;
-                let acker = m.link.acker.clone();
+                let pending = m.link.pending.clone();
                 self.feed_sinks(m);
-                // Automatic acks: after every handler returned and the message
-                // entered every stream, in arrival order. A panicking handler's
-                // message stays unacknowledged: a persistent session redelivers
-                // it. A stale token (the connection it came on is gone) is
-                // refused by the core: the broker resends that message anyway.
-                if let (Some(token), Some(acker), true, false) = (token, acker, auto, panicked) {
-                    let _ = acker.ack(token);
+                // Automatic acks: once every handler returned and the
+                // application took the message from every stream it entered
+                // (each stream holds it until then, see `hold_for_stream`). A
+                // panicking handler's message stays unacknowledged: a
+                // persistent session redelivers it.
+                if let Some(p) = pending {
+                    if panicked {
+                        p.poison();
+                    }
+                    p.release();
                 }
             }
             Item::Connected(info) => {
@@ -434,6 +444,25 @@ impl Dispatch {
                 v.retain(|s| !gone.iter().any(|g| Arc::ptr_eq(g, s)));
             }
         }
+    }
+}
+
+/// A stream's queue is taking `m`: its automatic acknowledgement (if any)
+/// now also waits until the application takes it from there
+/// ([`taken_from_stream`]). Called by the adapters' stream queues, which are
+/// the only places a message waits for the application.
+pub fn hold_for_stream(m: &Message) {
+    if let Some(p) = &m.link.pending {
+        p.hold();
+    }
+}
+
+/// The application took `m` from a stream, or dropped the stream with `m`
+/// unread (discarding it: it is acknowledged all the same, so that it does not
+/// hold the broker's in-flight window until the next connection).
+pub fn taken_from_stream(m: &Message) {
+    if let Some(p) = &m.link.pending {
+        p.release();
     }
 }
 

@@ -19,6 +19,118 @@ pub trait Acker: Send + Sync {
 pub(crate) struct AckLink {
     pub(crate) acker: Option<Arc<dyn Acker>>,
     pub(crate) manual: bool,
+    /// Automatic acks: the acknowledgement waits until every holder let go.
+    pub(crate) pending: Option<Arc<PendingAck>>,
+}
+
+/// An automatic acknowledgement waiting for everyone who got the message:
+/// the dispatcher (until every handler returned) and every stream it entered
+/// (until the application took it from there). Sent when the last one lets
+/// go, unless a handler panicked.
+pub(crate) struct PendingAck {
+    token: AckToken,
+    order: Arc<AckOrder>,
+    seq: u64,
+    holders: std::sync::atomic::AtomicUsize,
+    poisoned: std::sync::atomic::AtomicBool,
+}
+
+/// Automatic acknowledgements go out in the order their messages arrived on
+/// each connection `[MQTT-4.6.0-2]`, whenever each is released: one released
+/// early waits for those before it. (Connections do not wait for each
+/// other: a token of a connection that is gone is refused by the core, and
+/// the broker resends that message.)
+pub(crate) struct AckOrder {
+    acker: Arc<dyn Acker>,
+    state: std::sync::Mutex<OrderState>,
+}
+
+#[derive(Default)]
+struct OrderState {
+    next_seq: u64,
+    /// Per connection: sequence numbers issued and not yet sent, in order,
+    /// each with its token once released (`None` inside: released without
+    /// acknowledging, after a handler panicked).
+    waiting: std::collections::BTreeMap<
+        u64,
+        std::collections::VecDeque<(u64, Option<Option<AckToken>>)>,
+    >,
+}
+
+impl AckOrder {
+    pub(crate) fn new(acker: Arc<dyn Acker>) -> Arc<AckOrder> {
+        Arc::new(AckOrder {
+            acker,
+            state: Default::default(),
+        })
+    }
+
+    fn issue(&self, connection: u64) -> u64 {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let seq = s.next_seq;
+        s.next_seq += 1;
+        s.waiting
+            .entry(connection)
+            .or_default()
+            .push_back((seq, None));
+        seq
+    }
+
+    fn release(&self, connection: u64, seq: u64, ack: Option<AckToken>) {
+        // Sent under the lock, so that two releases cannot reorder them.
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(q) = s.waiting.get_mut(&connection) else {
+            return;
+        };
+        if let Some(e) = q.iter_mut().find(|(n, _)| *n == seq) {
+            e.1 = Some(ack);
+        }
+        while let Some((_, Some(_))) = q.front() {
+            if let Some((_, Some(Some(token)))) = q.pop_front() {
+                // A stale token (the connection is gone) is refused by the
+                // core: the broker resends that message anyway.
+                let _ = self.acker.ack(token);
+            }
+        }
+        if q.is_empty() {
+            s.waiting.remove(&connection);
+        }
+    }
+}
+
+impl PendingAck {
+    /// Held once, by the dispatcher; takes its place in `order`.
+    pub(crate) fn new(token: AckToken, order: &Arc<AckOrder>) -> Arc<PendingAck> {
+        Arc::new(PendingAck {
+            token,
+            seq: order.issue(token.connection()),
+            order: order.clone(),
+            holders: std::sync::atomic::AtomicUsize::new(1),
+            poisoned: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+    pub(crate) fn hold(&self) {
+        self.holders
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+    /// A handler panicked: never acknowledge (a persistent session redelivers).
+    pub(crate) fn poison(&self) {
+        self.poisoned
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+    pub(crate) fn release(&self) {
+        let before = self
+            .holders
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+        if before == 1 {
+            let poisoned = self.poisoned.load(std::sync::atomic::Ordering::Acquire);
+            self.order.release(
+                self.token.connection(),
+                self.seq,
+                (!poisoned).then_some(self.token),
+            );
+        }
+    }
 }
 
 impl std::fmt::Debug for AckLink {

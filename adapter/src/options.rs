@@ -308,9 +308,9 @@ impl Options {
     /// when the application calls [`Message::ack`] (from the handler it was
     /// given to, or later) or `Client::ack` (default: off).
     ///
-    /// Automatic acknowledgements (the default) are sent after every handler
-    /// of the message returned (and after it entered every message stream),
-    /// in arrival order: at least once means at least once *to the
+    /// Automatic acknowledgements (the default) are sent once every handler
+    /// of the message returned and the application took it from every message
+    /// stream it entered (or dropped that stream): at least once means at least once *to the
     /// application*. A process that dies mid-handler gets the message again
     /// from a persistent session. A handler that panics leaves its message
     /// unacknowledged (the panic hook reports the panic); the broker sends it

@@ -46,10 +46,12 @@
 //! (`Error::DisconnectIncomplete`).
 //!
 //! # Acknowledgements
-//! QoS 1 and 2 messages are acknowledged after every handler of the message
-//! returned (at least once *to the application*), in arrival order; with
-//! [`Options::manual_acks`] the application acknowledges with
-//! [`Message::ack`], also from inside the handler it was given to.
+//! QoS 1 and 2 messages are acknowledged once every handler of the message
+//! returned and the application took it from every message stream it entered
+//! (at least once *to the application*); a message left unread in a dropped
+//! stream is acknowledged then. With [`Options::manual_acks`] the application
+//! acknowledges with [`Message::ack`], also from inside the handler it was
+//! given to.
 //!
 //! # Design
 //! The adapter makes no protocol decision and starts no thread: a client is

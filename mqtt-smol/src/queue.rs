@@ -12,6 +12,7 @@ use crate::flow::Flow;
 use crate::Message;
 use async_channel::{Receiver, Sender};
 use futures_core::Stream;
+use mqtt_adapter::dispatch::{hold_for_stream, taken_from_stream};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -48,13 +49,18 @@ pub(crate) fn queue(flow: &Arc<Flow>) -> (Queue, Reader) {
 impl mqtt_adapter::dispatch::Sink for Queue {
     /// Appends `m` without waiting; `false` when its reader is gone.
     fn push(&self, m: Message) -> bool {
-        // Counted before it can be taken, so the count never goes below zero.
+        // Counted (and its acknowledgement held) before it can be taken, so
+        // neither count goes below zero.
         self.flow.queued();
-        if self.tx.try_send(m).is_ok() {
-            true
-        } else {
-            self.flow.dequeued(1);
-            false
+        hold_for_stream(&m);
+        match self.tx.try_send(m) {
+            Ok(()) => true,
+            Err(e) => {
+                self.flow.dequeued(1);
+                // Nobody will take it from here: this stream does not hold it.
+                taken_from_stream(&e.into_inner());
+                false
+            }
         }
     }
 
@@ -68,16 +74,18 @@ impl Reader {
     /// The next message if one is buffered, without waiting.
     pub(crate) fn try_next(&mut self) -> Option<Message> {
         let m = self.rx.try_recv().ok();
-        if m.is_some() {
+        if let Some(m) = &m {
             self.flow.dequeued(1);
+            taken_from_stream(m);
         }
         m
     }
 
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
         let r = self.rx.as_mut().poll_next(cx);
-        if let Poll::Ready(Some(_)) = &r {
+        if let Poll::Ready(Some(m)) = &r {
             self.flow.dequeued(1);
+            taken_from_stream(m);
         }
         r
     }
@@ -85,11 +93,13 @@ impl Reader {
 
 impl Drop for Reader {
     fn drop(&mut self) {
-        // No push succeeds after `close`: what is left is uncounted here.
+        // No push succeeds after `close`: what is left is taken here.
+        // Discarded by the application: acknowledged, so they do not hold the
+        // broker's in-flight window until the next connection.
         self.rx.close();
-        let left = self.rx.len();
-        if left > 0 {
-            self.flow.dequeued(left);
+        while let Ok(m) = self.rx.try_recv() {
+            self.flow.dequeued(1);
+            taken_from_stream(&m);
         }
     }
 }

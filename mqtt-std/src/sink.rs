@@ -51,6 +51,8 @@ impl Sink {
         if s.reader_gone {
             return false;
         }
+        // Its automatic acknowledgement now waits for the reader too.
+        mqtt_adapter::dispatch::hold_for_stream(&m);
         s.items.push_back(m);
         self.changed.notify_all();
         true
@@ -72,15 +74,31 @@ impl Sink {
 
     /// The reading side is gone.
     pub(crate) fn drop_reader(&self) {
-        let mut s = self.lock();
-        s.reader_gone = true;
-        s.items.clear();
-        self.changed.notify_all();
+        let unread: Vec<Message> = {
+            let mut s = self.lock();
+            s.reader_gone = true;
+            self.changed.notify_all();
+            s.items.drain(..).collect()
+        };
+        // Discarded by the application: acknowledged, so they do not hold the
+        // broker's in-flight window until the next connection.
+        for m in &unread {
+            mqtt_adapter::dispatch::taken_from_stream(m);
+        }
     }
 
     /// The next message; waits until one arrives, the deadline passes, or the
     /// client is closed.
     pub(crate) fn pop(&self, deadline: Option<Instant>) -> Option<Message> {
+        let m = self.pop_locked(deadline);
+        if let Some(m) = &m {
+            // Outside the queue's lock: this may acknowledge through the client.
+            mqtt_adapter::dispatch::taken_from_stream(m);
+        }
+        m
+    }
+
+    fn pop_locked(&self, deadline: Option<Instant>) -> Option<Message> {
         let mut s = self.lock();
         loop {
             if let Some(m) = s.items.pop_front() {

@@ -39,6 +39,12 @@ impl AckToken {
     pub fn qos(&self) -> QoS {
         self.qos
     }
+    /// Which connection of this client delivered it (a counter). The
+    /// acknowledgements of one connection must go out in the order its
+    /// messages arrived `[MQTT-4.6.0-2]`.
+    pub fn connection(&self) -> u64 {
+        self.connection
+    }
 }
 
 /// A message to publish.
