@@ -163,6 +163,24 @@ fn inbound_topic_alias_is_resolved() {
 }
 
 #[test]
+fn inbound_publish_with_a_topic_and_a_mapped_alias_re_maps_the_alias() {
+    // v5 §3.3.2.3.4: a sender may change a mapping by sending the same
+    // alias with a different, non-empty topic name; later alias-only
+    // publishes then stand for the new topic.
+    let mut p = Pair::connected(config_v5(), quiet());
+    p.take_events();
+    p.broker_send(&inbound("x/y", Some(3)));
+    p.broker_send(&inbound("a/b", Some(3)));
+    p.broker_send(&inbound("", Some(3)));
+    p.broker_send(&inbound("c", Some(1)));
+    p.broker_send(&inbound("", Some(3)));
+    assert_eq!(
+        message_topics(&p.take_events()),
+        ["x/y", "a/b", "a/b", "c", "a/b"]
+    );
+}
+
+#[test]
 fn inbound_alias_above_our_maximum_is_a_protocol_error_with_disconnect_0x94() {
     // v5 [MQTT-3.3.2-10]: 0 < alias <= our Topic Alias Maximum.
     let mut cfg = config_v5();
