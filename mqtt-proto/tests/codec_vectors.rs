@@ -4,10 +4,10 @@
 
 use bytes::{Bytes, BytesMut};
 use mqtt_sansio::codec::{
-    check_frame, decode, decode_packet, encode, encoded_len, FrameStatus, Auth, ByteStr, ConnAck, Connect, Disconnect, Packet,
-    PacketId, PacketType, Properties, ProtocolVersion, PubResponse, Publish, QoS, ReasonCode,
-    RetainHandling, SubAck, Subscribe, SubscribeFilter, SubscriptionOptions, UnsubAck, Unsubscribe,
-    Will,
+    check_frame, decode, decode_packet, encode, encoded_len, Auth, ByteStr, ConnAck, Connect,
+    Disconnect, FrameStatus, Packet, PacketId, PacketType, Properties, ProtocolVersion,
+    PubResponse, Publish, QoS, ReasonCode, RetainHandling, SubAck, Subscribe, SubscribeFilter,
+    SubscriptionOptions, UnsubAck, Unsubscribe, Will,
 };
 use ProtocolVersion::{V3_1, V3_1_1, V5};
 
@@ -344,9 +344,7 @@ fn boundary_both_ways(v: ProtocolVersion, header: &[u8], body: &[u8], packet: Pa
     both_ways(v, &bytes, packet.clone());
     assert_eq!(
         check_frame(&bytes[..header.len()], usize::MAX),
-        Ok(FrameStatus::Incomplete {
-            needed: body.len()
-        }),
+        Ok(FrameStatus::Incomplete { needed: body.len() }),
         "{v:?} remaining length {}",
         body.len()
     );

@@ -249,7 +249,10 @@ mod tests {
                 message.contains("out of range for slice"),
                 "{name}: {message}"
             );
-            assert!(guard.iter().all(|&b| b == 0xA5), "{name} wrote past its room");
+            assert!(
+                guard.iter().all(|&b| b == 0xA5),
+                "{name} wrote past its room"
+            );
             // With exactly enough room the same write succeeds.
             let (message, _) = overrun(n + 1, |c| {
                 c.u8(0);
