@@ -683,6 +683,93 @@ fn unsubscribe_removes_the_filter_at_unsuback() {
 }
 
 #[test]
+fn a_subscribe_made_after_an_unsubscribe_of_the_same_filter_is_kept_at_unsuback() {
+    // The broker processes the requests in the order sent (§4.6):
+    // UNSUBSCRIBE x then SUBSCRIBE x leaves x subscribed, and the client's
+    // registry must say so (found by the model test's subscription invariant).
+    let mut p = Pair::connected(config(), Behaviour::default());
+    p.client
+        .subscribe(
+            p.now,
+            vec![filter("x", QoS::AtLeastOnce)],
+            Properties::default(),
+        )
+        .unwrap();
+    p.drive();
+    // Both requests go out before either acknowledgement comes back.
+    p.broker.behaviour.ack_requests = false;
+    p.client
+        .unsubscribe(
+            p.now,
+            vec![ByteStr::from_static("x")],
+            Properties::default(),
+        )
+        .unwrap();
+    p.client
+        .subscribe(
+            p.now,
+            vec![filter("x", QoS::AtMostOnce)],
+            Properties::default(),
+        )
+        .unwrap();
+    p.drive();
+    let (unsub, sub) = match &p.sent()[p.sent().len() - 2..] {
+        [Packet::Unsubscribe(u), Packet::Subscribe(s)] => (u.packet_id, s.packet_id),
+        other => panic!("{other:?}"),
+    };
+    p.broker_send(&Packet::UnsubAck(mqtt_sansio::codec::UnsubAck {
+        packet_id: unsub,
+        codes: vec![],
+        properties: Properties::default(),
+    }));
+    p.broker_send(&Packet::SubAck(SubAck {
+        packet_id: sub,
+        codes: vec![ReasonCode::Success],
+        properties: Properties::default(),
+    }));
+    assert_eq!(
+        p.client.subscriptions().get("x").map(|s| s.state),
+        Some(SubscriptionState::Granted(QoS::AtMostOnce))
+    );
+}
+
+#[test]
+fn an_unsubscribe_made_after_a_subscribe_of_the_same_filter_removes_it() {
+    let mut p = Pair::connected(config(), Behaviour::default());
+    p.broker.behaviour.ack_requests = false;
+    p.client
+        .subscribe(
+            p.now,
+            vec![filter("x", QoS::AtMostOnce)],
+            Properties::default(),
+        )
+        .unwrap();
+    p.client
+        .unsubscribe(
+            p.now,
+            vec![ByteStr::from_static("x")],
+            Properties::default(),
+        )
+        .unwrap();
+    p.drive();
+    let (sub, unsub) = match &p.sent()[p.sent().len() - 2..] {
+        [Packet::Subscribe(s), Packet::Unsubscribe(u)] => (s.packet_id, u.packet_id),
+        other => panic!("{other:?}"),
+    };
+    p.broker_send(&Packet::SubAck(SubAck {
+        packet_id: sub,
+        codes: vec![ReasonCode::Success],
+        properties: Properties::default(),
+    }));
+    p.broker_send(&Packet::UnsubAck(mqtt_sansio::codec::UnsubAck {
+        packet_id: unsub,
+        codes: vec![],
+        properties: Properties::default(),
+    }));
+    assert!(p.client.subscriptions().is_empty());
+}
+
+#[test]
 fn subscribe_to_an_invalid_filter_is_refused_synchronously() {
     let mut p = Pair::connected(config(), Behaviour::default());
     assert_eq!(
