@@ -10,7 +10,11 @@
 //! - no packet id is reused while in flight (checked by the model broker on
 //!   the wire, and by the client's id accounting: every in-flight publish
 //!   holds its id, nothing else leaks one);
-//! - the window and the queue stay within their configured bounds;
+//! - the window and the queue stay within their configured bounds, and in
+//!   MQTT 5 the window within the broker's Receive Maximum (checked here
+//!   and, on the wire, by the model broker) [MQTT-3.3.4-7];
+//! - after settling, the broker holds exactly the subscriptions the client
+//!   reports granted (the client subscribes again after a session loss);
 //! - nothing panics.
 
 #[path = "support/broker.rs"]
@@ -23,7 +27,7 @@ use broker::{filter, Behaviour, Pair};
 use bytes::Bytes;
 use mqtt_sansio::client::{
     AckToken, Config, DisconnectError, DisconnectOptions, Event, OutgoingPublish, PublishError,
-    ReconnectPolicy, SessionLostPolicy,
+    ReconnectPolicy, SessionLostPolicy, SubscriptionState,
 };
 use mqtt_sansio::codec::{ByteStr, Properties, ProtocolVersion, QoS};
 use proptest::prelude::*;
@@ -180,6 +184,9 @@ struct Model {
     qos2_sent_by_broker: BTreeSet<Vec<u8>>,
     tokens: Vec<AckToken>,
     session_ever_lost: bool,
+    /// `Connected` events without Session Present (compared with the
+    /// broker's count of new sessions: fewer means a CONNACK was cut).
+    new_sessions_seen: usize,
     /// A restart dropped unacknowledged manual-ack QoS 2 messages, which the
     /// broker then delivers again: exactly-once is not promised for them.
     restarted_with_unacked: bool,
@@ -229,8 +236,11 @@ impl Model {
                 Event::Connected {
                     session_present: false,
                     ..
+                } => {
+                    self.session_ever_lost = true;
+                    self.new_sessions_seen += 1;
                 }
-                | Event::SessionLost { .. } => {
+                Event::SessionLost { .. } => {
                     self.session_ever_lost = true;
                 }
                 _ => {}
@@ -242,6 +252,15 @@ impl Model {
 
 fn check_bounds(p: &Pair, s: &Setup) -> Result<(), TestCaseError> {
     prop_assert!(p.client.inflight_publishes() <= s.max_inflight as usize);
+    if s.v5 && p.client.is_connected() {
+        let window = s.max_inflight.min(s.broker_receive_max) as usize;
+        prop_assert!(
+            p.client.inflight_publishes() <= window,
+            "{} in flight over the broker's Receive Maximum {}",
+            p.client.inflight_publishes(),
+            s.broker_receive_max
+        );
+    }
     // The documented bound (`Config::max_queued`): acceptance stops at
     // max_queued, and in-flight publishes put back after a reconnect may add
     // up to the window.
@@ -433,6 +452,29 @@ fn run(s: Setup, ops: Vec<Op>) -> Result<(), TestCaseError> {
         p.client.pending_publishes()
     );
     prop_assert_eq!(p.client.pending_publishes(), 0);
+    prop_assert_eq!(p.client.pending_requests(), 0);
+    let granted: BTreeSet<String> = p
+        .client
+        .subscriptions()
+        .iter()
+        .filter(|x| matches!(x.state, SubscriptionState::Granted(_)))
+        .map(|x| x.filter.to_string())
+        .collect();
+    let held: BTreeSet<String> = p
+        .broker
+        .sessions
+        .get("model")
+        .map(|x| x.subs.keys().cloned().collect())
+        .unwrap_or_default();
+    // Unless a CONNACK announcing a new session was cut: then the client
+    // could not know the broker dropped its subscriptions.
+    if m.new_sessions_seen == p.broker.new_sessions {
+        prop_assert_eq!(
+            granted,
+            held,
+            "client's granted subscriptions vs the broker's"
+        );
+    }
     if !m.session_ever_lost && !s.clean_start && !m.restarted_with_unacked {
         for tag in &m.qos2_sent_by_broker {
             prop_assert_eq!(

@@ -1,12 +1,15 @@
 //! Test support: a small sans-IO MODEL BROKER and a virtual-clock `Pair`
 //! that drives one `Client` against it in memory.
 //!
-//! The broker speaks the real wire format (through the crate's codec) and
-//! keeps sessions by client id across connections, so reconnect and session
-//! tests see what a real broker would do. Its behaviour is configurable
-//! (`Behaviour`) to play well-behaved and misbehaving brokers (RabbitMQ's
-//! PUBACK for QoS 2, silent links, refusals). Tests can also inject any
-//! packet with `Pair::broker_send`.
+//! The broker speaks the real wire format through the crate's codec (which
+//! has its own hand-written byte vectors, `codec_vectors.rs`), but matches
+//! topics with a matcher of its own (`filter_matches`), so a matching bug
+//! in the crate shows up as a wrong delivery. It enforces the Receive
+//! Maximum it announces and keeps sessions by client id across connections,
+//! so reconnect and session tests see what a real broker would do. Its
+//! behaviour is configurable (`Behaviour`) to play well-behaved and
+//! misbehaving brokers (RabbitMQ's PUBACK for QoS 2, silent links,
+//! refusals). Tests can also inject any packet with `Pair::broker_send`.
 //!
 //! The clock is a `Duration` since an origin; `Pair::advance` jumps from
 //! deadline to deadline, so minutes of keepalive and backoff run in
@@ -110,6 +113,10 @@ pub struct Broker {
     pub closed: bool,
     /// SUBSCRIBE / UNSUBSCRIBE ids of this connection not yet acknowledged.
     pub request_ids_in_flight: BTreeSet<u16>,
+    /// Successful CONNACKs sent without Session Present (a new session), on
+    /// every connection: more than the client saw means one was lost in a
+    /// cut, and the client cannot know its session was replaced.
+    pub new_sessions: usize,
     rx: BytesMut,
     out: BytesMut,
     connected: bool,
@@ -147,6 +154,28 @@ impl Broker {
         }
     }
 
+    /// A QoS 1 or 2 PUBLISH arrived (`fresh`: its id was not unacknowledged
+    /// already). An MQTT 5 client may have at most our Receive Maximum of
+    /// them unacknowledged [MQTT-3.3.4-7]. The ids we have not fully
+    /// acknowledged are a lower bound of what the client counts (it frees one
+    /// only when our PUBACK / PUBCOMP arrives), so more is a client error.
+    fn check_receive_maximum(&mut self, fresh: bool) {
+        if !self.v5() || !fresh {
+            return;
+        }
+        let max = self
+            .behaviour
+            .connack_properties
+            .receive_maximum
+            .unwrap_or(u16::MAX);
+        let unacked = self.session().client_ids_in_flight.len();
+        if unacked > usize::from(max) {
+            self.errors.push(format!(
+                "Receive Maximum {max} exceeded: {unacked} unacknowledged QoS>0 PUBLISH"
+            ));
+        }
+    }
+
     /// Bytes from the client.
     pub fn handle_data(&mut self, data: &[u8]) {
         self.rx.extend_from_slice(data);
@@ -171,6 +200,16 @@ impl Broker {
 
     /// Sends any packet to the client (for misbehaviour tests).
     pub fn send(&mut self, p: &Packet) {
+        // An acknowledgement that ends a client publish, injected by a test
+        // or sent by the broker, frees its id and its Receive Maximum slot.
+        let done = match p {
+            Packet::PubAck(r) | Packet::PubComp(r) => Some(r.packet_id),
+            Packet::PubRec(r) if r.reason.is_error() => Some(r.packet_id),
+            _ => None,
+        };
+        if let (Some(id), Some(_)) = (done, &self.client_id) {
+            self.session().client_ids_in_flight.remove(&id.get());
+        }
         let v = self.version.unwrap_or(ProtocolVersion::V3_1_1);
         codec::encode(p, v, usize::MAX >> 1, &mut self.out).expect("model broker packet encodes");
     }
@@ -231,6 +270,9 @@ impl Broker {
                 self.client_id = Some(id);
                 self.session();
                 self.connected = true;
+                if !present {
+                    self.new_sessions += 1;
+                }
                 self.send(&Packet::ConnAck(ConnAck {
                     session_present: present,
                     code: ReasonCode::Success,
@@ -255,7 +297,8 @@ impl Broker {
                 let reason = self.behaviour.publish_ack_reason;
                 if let Some(id) = p.packet_id {
                     self.claim_client_id(id, "PUBLISH", p.dup);
-                    self.session().client_ids_in_flight.insert(id.get());
+                    let fresh = self.session().client_ids_in_flight.insert(id.get());
+                    self.check_receive_maximum(fresh);
                 }
                 match (p.qos, p.packet_id) {
                     (QoS::AtMostOnce, _) => self.accept_message(p),
@@ -396,7 +439,7 @@ impl Broker {
             .session()
             .subs
             .iter()
-            .filter(|(f, _)| mqtt_sansio::topic::matches(f, &p.topic))
+            .filter(|(f, _)| filter_matches(f, &p.topic))
             .map(|(_, v)| *v)
             .collect();
         if matching.is_empty() {
@@ -473,6 +516,39 @@ impl Broker {
     pub fn received_of<T>(&self, f: impl Fn(&Packet) -> Option<T>) -> Vec<T> {
         self.received.iter().filter_map(f).collect()
     }
+}
+
+/// The broker's own topic matcher, written from §4.7 and §4.8.2 without the
+/// crate's `topic` module, so that a matching bug there shows up as a
+/// missing or extra delivery in the client tests rather than being agreed
+/// with. A shared filter `$share/{group}/{filter}` matches what `filter`
+/// matches.
+pub fn filter_matches(filter: &str, topic: &str) -> bool {
+    let filter = match filter.strip_prefix("$share/") {
+        Some(rest) => match rest.split_once('/') {
+            Some((_group, inner)) => inner,
+            None => return false,
+        },
+        None => filter,
+    };
+    // [MQTT-4.7.2-1]: a filter starting with a wildcard does not match a
+    // topic name starting with `$`.
+    if topic.starts_with('$') && (filter.starts_with('+') || filter.starts_with('#')) {
+        return false;
+    }
+    fn levels(f: &[&str], t: &[&str]) -> bool {
+        match (f.split_first(), t.split_first()) {
+            // `#` matches the parent level and any number of child levels.
+            (Some((&"#", [])), _) => true,
+            (Some((&"+", f)), Some((_, t))) => levels(f, t),
+            (Some((a, f)), Some((b, t))) => a == b && levels(f, t),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+    let f: Vec<&str> = filter.split('/').collect();
+    let t: Vec<&str> = topic.split('/').collect();
+    levels(&f, &t)
 }
 
 pub fn resp(packet_id: PacketId, reason: ReasonCode) -> PubResponse {
