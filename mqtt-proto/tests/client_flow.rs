@@ -79,6 +79,38 @@ fn v5_broker_receive_maximum_narrows_the_window() {
 }
 
 #[test]
+fn v5_receive_maximum_quota_comes_back_one_per_puback_even_an_error_one() {
+    // v5 [MQTT-3.3.4-7]: at most Receive Maximum QoS 1/2 PUBLISH without
+    // PUBACK; each PUBACK, whatever its reason code, frees one (§4.9).
+    let mut props = Properties::default();
+    props.receive_maximum = Some(2);
+    let b = Behaviour {
+        connack_properties: props,
+        ..no_acks()
+    };
+    let mut p = Pair::connected(config_v5().max_inflight(10), b);
+    for _ in 0..5 {
+        p.client
+            .publish(p.now, msg("a", b"x", QoS::AtLeastOnce))
+            .unwrap();
+    }
+    p.drive();
+    assert_eq!(sent_publishes(&p).len(), 2);
+    assert_eq!(p.client.inflight_publishes(), 2);
+    assert_eq!(p.client.queued_publishes(), 3);
+    p.broker_send(&Packet::PubAck(resp(pid(2), ReasonCode::QuotaExceeded)));
+    assert_eq!(sent_publishes(&p).len(), 3, "one slot back");
+    assert_eq!(p.client.inflight_publishes(), 2);
+    p.broker_send(&Packet::PubAck(resp(pid(1), ReasonCode::Success)));
+    assert_eq!(sent_publishes(&p).len(), 4);
+    assert!(
+        p.broker.errors.is_empty(),
+        "model broker: {:?}",
+        p.broker.errors
+    );
+}
+
+#[test]
 fn a_full_queue_refuses_with_queue_full_and_drops_nothing() {
     let mut p = Pair::connected(config().max_inflight(1).max_queued(2), no_acks());
     let mut ids = Vec::new();

@@ -465,6 +465,29 @@ fn inbound_qos2_resent_by_the_broker_is_delivered_exactly_once() {
 }
 
 #[test]
+fn v5_pubrel_frees_the_inbound_qos2_slot_of_our_receive_maximum() {
+    // At PUBREL the message is done [MQTT-4.3.3-13]: its state goes, and
+    // with it the slot it held in the Receive Maximum we advertised
+    // [MQTT-3.3.4-9]. With a maximum of 1, a second QoS 2 message after
+    // PUBREL/PUBCOMP is a new message, not "Receive Maximum exceeded".
+    let mut cfg = config_v5();
+    cfg.receive_maximum = 1;
+    let mut p = Pair::connected(cfg, quiet());
+    p.take_events();
+    p.broker_send(&inbound("a", QoS::ExactlyOnce, Some(1), false));
+    p.broker_send(&Packet::PubRel(resp(pid(1), ReasonCode::Success)));
+    assert!(matches!(
+        p.sent().last(),
+        Some(Packet::PubComp(r)) if r.packet_id == pid(1) && r.reason == ReasonCode::Success
+    ));
+    p.broker_send(&inbound("b", QoS::ExactlyOnce, Some(2), false));
+    let ev = p.take_events();
+    assert_eq!(messages(&ev).len(), 2, "{ev:?}");
+    assert!(lost(&ev).is_empty(), "{ev:?}");
+    assert!(matches!(p.sent().last(), Some(Packet::PubRec(r)) if r.packet_id == pid(2)));
+}
+
+#[test]
 fn pubrel_for_an_unknown_id_is_answered_with_pubcomp() {
     // [MQTT-4.3.3-11] / v5: PUBCOMP with 0x92 Packet Identifier not found.
     let mut p = Pair::connected(config_v5(), quiet());
