@@ -345,6 +345,74 @@ fn subscribe_options_are_sent_as_given() {
 }
 
 #[test]
+fn a_lost_session_is_resubscribed_with_each_identifier_and_the_options_given() {
+    // After CONNACK without Session Present the broker has no subscription
+    // [MQTT-3.2.2-2]: the core asks again, one SUBSCRIBE per Subscription
+    // Identifier, with the options of the original request.
+    let b = Behaviour {
+        forget_sessions: true,
+        ..quiet()
+    };
+    let mut p = Pair::connected(config_v5().clean_start(false), b);
+    let options = SubscriptionOptions {
+        qos: QoS::AtLeastOnce,
+        no_local: true,
+        retain_as_published: true,
+        retain_handling: RetainHandling::DoNotSend,
+    };
+    let mut with_id = |id: u32, filters: Vec<SubscribeFilter>| {
+        let mut props = Properties::default();
+        props.subscription_identifiers.push(id);
+        p.client.subscribe(p.now, filters, props).unwrap();
+    };
+    with_id(
+        7,
+        vec![
+            SubscribeFilter {
+                filter: ByteStr::from_static("a/+"),
+                options,
+            },
+            filter("b", QoS::ExactlyOnce),
+        ],
+    );
+    with_id(9, vec![filter("c/#", QoS::AtMostOnce)]);
+    p.drive();
+    let before = p.sent().len();
+    p.drop_connection();
+    p.connect();
+    let mut again: Vec<(Vec<u32>, Vec<SubscribeFilter>)> = p.sent()[before..]
+        .iter()
+        .filter_map(|x| match x {
+            Packet::Subscribe(s) => Some((
+                s.properties.subscription_identifiers.clone(),
+                s.filters.clone(),
+            )),
+            _ => None,
+        })
+        .collect();
+    again.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        again,
+        vec![
+            (
+                vec![7],
+                vec![
+                    SubscribeFilter {
+                        filter: ByteStr::from_static("a/+"),
+                        options
+                    },
+                    filter("b", QoS::ExactlyOnce)
+                ]
+            ),
+            (vec![9], vec![filter("c/#", QoS::AtMostOnce)]),
+        ]
+    );
+    // The broker has them again: its session holds all three.
+    let held: Vec<&String> = p.broker.sessions["test-client"].subs.keys().collect();
+    assert_eq!(held, ["a/+", "b", "c/#"]);
+}
+
+#[test]
 fn v5_subscribe_options_on_3_1_1_are_refused() {
     let mut p = Pair::connected(config(), Behaviour::default());
     let mut f = filter("a", QoS::AtMostOnce);
