@@ -33,6 +33,9 @@ pub(crate) struct Inflight<I> {
     pub(crate) accepted_at: I,
     /// PUBREC's reason and properties, reported at PUBCOMP.
     pub(crate) pubrec: Option<(ReasonCode, Properties)>,
+    /// Not yet resent on this connection: at reconnect the broker's Receive
+    /// Maximum had no room for it (see `resend_session`).
+    pub(crate) resend: bool,
 }
 
 impl<I> Inflight<I> {
@@ -138,8 +141,29 @@ impl<I: Instant> Client<I> {
         Ok(id)
     }
 
-    /// Sends queued publishes while connected and the window allows.
+    /// Sends what waits while connected and the window allows: first the
+    /// in-flight publishes held back at reconnect, in order, then the queue.
     pub(super) fn pump(&mut self, now: I) {
+        while self.state == State::Connected
+            && self.resends_waiting > 0
+            && self.inflight.len() - self.resends_waiting < self.window()
+        {
+            let Some(seq) = self
+                .inflight
+                .iter()
+                .find_map(|(seq, e)| e.resend.then_some(*seq))
+            else {
+                // Invariant: `resends_waiting` counts the entries marked `resend`.
+                self.resends_waiting = 0;
+                break;
+            };
+            let Some(mut entry) = self.inflight.remove(&seq) else {
+                break;
+            };
+            entry.resend = false;
+            self.resends_waiting -= 1;
+            self.resend_publish(now, seq, entry);
+        }
         while self.state == State::Connected {
             let Some(front) = self.queue.front() else {
                 break;
@@ -254,6 +278,7 @@ impl<I: Instant> Client<I> {
                         state,
                         accepted_at,
                         pubrec: None,
+                        resend: false,
                     },
                 );
             }
@@ -302,36 +327,58 @@ impl<I: Instant> Client<I> {
 
     /// CONNACK with Session Present: resend every in-flight publish with DUP
     /// and every PUBREL, in original order `[MQTT-4.4.0-1]` (v5 `[MQTT-4.4.0-1]`).
+    /// Resent publishes count against the broker's Receive Maximum like new
+    /// ones `[MQTT-3.3.4-7]` (its quota starts again on every connection, and
+    /// may be smaller than before): those without room are marked `resend`
+    /// and go out, in order, as acknowledgements free it (`pump`).
     pub(super) fn resend_session(&mut self, now: I) {
+        let window = self.window();
+        let mut used = 0;
+        self.resends_waiting = 0;
         let seqs: Vec<u64> = self.inflight.keys().copied().collect();
         for seq in seqs {
             let Some(mut entry) = self.inflight.remove(&seq) else {
                 continue;
             };
+            entry.resend = false;
             match entry.state {
+                Awaiting::Ack | Awaiting::Rec if used >= window => {
+                    entry.resend = true;
+                    self.resends_waiting += 1;
+                    self.inflight.insert(seq, entry);
+                }
                 Awaiting::Ack | Awaiting::Rec => {
-                    entry.publish.dup = true;
-                    // Aliases do not survive the connection: full topic `[MQTT-3.3.2-7]`.
-                    if self.send_publish(now, &mut entry.publish).is_err() {
-                        // The broker's new Maximum Packet Size no longer fits it:
-                        // hand it back rather than hold it forever.
-                        let pid = entry.packet_id();
-                        self.inflight_by_pid.remove(&pid.get());
-                        self.ids.release(pid);
-                        self.push_event(Event::PublishFailed {
-                            id: entry.id,
-                            error: PublishFailure::RejectedByLimits,
-                        });
-                        continue;
-                    }
+                    used += 1;
+                    self.resend_publish(now, seq, entry);
                 }
                 Awaiting::Comp => {
+                    // Counted as using the window too, as `pump` counts it.
+                    used += 1;
                     let pid = entry.packet_id();
                     let _ = self.send(now, &Packet::PubRel(ack(pid, ReasonCode::Success)));
+                    self.inflight.insert(seq, entry);
                 }
             }
-            self.inflight.insert(seq, entry);
         }
+    }
+
+    /// Sends an in-flight publish again (DUP) and puts it back in flight.
+    fn resend_publish(&mut self, now: I, seq: u64, mut entry: Inflight<I>) {
+        entry.publish.dup = true;
+        // Aliases do not survive the connection: full topic `[MQTT-3.3.2-7]`.
+        if self.send_publish(now, &mut entry.publish).is_err() {
+            // The broker's new Maximum Packet Size no longer fits it:
+            // hand it back rather than hold it forever.
+            let pid = entry.packet_id();
+            self.inflight_by_pid.remove(&pid.get());
+            self.ids.release(pid);
+            self.push_event(Event::PublishFailed {
+                id: entry.id,
+                error: PublishFailure::RejectedByLimits,
+            });
+            return;
+        }
+        self.inflight.insert(seq, entry);
     }
 
     /// CONNACK without Session Present: the broker forgot the session.
@@ -344,6 +391,7 @@ impl<I: Instant> Client<I> {
         self.inbound_qos1.clear();
         self.session_epoch += 1;
         let entries: Vec<Inflight<I>> = core::mem::take(&mut self.inflight).into_values().collect();
+        self.resends_waiting = 0;
         self.inflight_by_pid.clear();
         let resend = self.cfg.on_session_lost == SessionLostPolicy::Resend;
         let mut affected = Vec::new();
@@ -401,7 +449,12 @@ impl<I: Instant> Client<I> {
 
     fn take_inflight(&mut self, pid: PacketId) -> Option<(u64, Inflight<I>)> {
         let seq = *self.inflight_by_pid.get(&pid.get())?;
-        let entry = self.inflight.remove(&seq)?;
+        let mut entry = self.inflight.remove(&seq)?;
+        if entry.resend {
+            // Acknowledged before we resent it: nothing left to resend.
+            entry.resend = false;
+            self.resends_waiting -= 1;
+        }
         Some((seq, entry))
     }
 

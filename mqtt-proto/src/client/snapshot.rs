@@ -237,6 +237,7 @@ impl<I: Instant> Client<I> {
                     state,
                     accepted_at: now,
                     pubrec: None,
+                    resend: false,
                 },
             );
         }
