@@ -11,8 +11,10 @@
 //!   the wire, and by the client's id accounting: every in-flight publish
 //!   holds its id, nothing else leaks one);
 //! - the window and the queue stay within their configured bounds, and in
-//!   MQTT 5 the window within the broker's Receive Maximum (checked here
-//!   and, on the wire, by the model broker) [MQTT-3.3.4-7];
+//!   MQTT 5 the publishes unacknowledged on a connection (resends included)
+//!   within the Receive Maximum the broker announced on it (checked on the
+//!   wire by the model broker; the broker may change it between
+//!   connections) [MQTT-3.3.4-7];
 //! - after settling, the broker holds exactly the subscriptions the client
 //!   reports granted (the client subscribes again after a session loss);
 //! - nothing panics.
@@ -65,6 +67,8 @@ enum Op {
     SetBrokerAcks(bool),
     SetBrokerAnswersPing(bool),
     BrokerForgetsSessions(bool),
+    /// MQTT 5: the Receive Maximum of the broker's next CONNACKs.
+    SetBrokerReceiveMax(u16),
     Connect,
     Disconnect,
     /// The process dies: snapshot, drop the transport, restore a new client.
@@ -90,6 +94,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<bool>().prop_map(Op::SetBrokerAcks),
         1 => any::<bool>().prop_map(Op::SetBrokerAnswersPing),
         1 => any::<bool>().prop_map(Op::BrokerForgetsSessions),
+        1 => (1u16..4).prop_map(Op::SetBrokerReceiveMax),
         1 => Just(Op::Connect),
         1 => Just(Op::Disconnect),
         1 => Just(Op::SnapshotRestore),
@@ -184,6 +189,8 @@ struct Model {
     qos2_sent_by_broker: BTreeSet<Vec<u8>>,
     tokens: Vec<AckToken>,
     session_ever_lost: bool,
+    /// The largest Receive Maximum set by `SetBrokerReceiveMax`.
+    largest_receive_max: u16,
     /// `Connected` events without Session Present (compared with the
     /// broker's count of new sessions: fewer means a CONNACK was cut).
     new_sessions_seen: usize,
@@ -250,15 +257,18 @@ impl Model {
     }
 }
 
-fn check_bounds(p: &Pair, s: &Setup) -> Result<(), TestCaseError> {
+fn check_bounds(p: &Pair, s: &Setup, m: &Model) -> Result<(), TestCaseError> {
     prop_assert!(p.client.inflight_publishes() <= s.max_inflight as usize);
     if s.v5 && p.client.is_connected() {
-        let window = s.max_inflight.min(s.broker_receive_max) as usize;
+        // Per connection the broker checks the exact rule on the wire; here:
+        // never more in flight than the largest Receive Maximum announced.
+        let largest = s.broker_receive_max.max(m.largest_receive_max);
+        let window = s.max_inflight.min(largest) as usize;
         prop_assert!(
             p.client.inflight_publishes() <= window,
             "{} in flight over the broker's Receive Maximum {}",
             p.client.inflight_publishes(),
-            s.broker_receive_max
+            largest
         );
     }
     // The documented bound (`Config::max_queued`): acceptance stops at
@@ -381,6 +391,12 @@ fn run(s: Setup, ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::SetBrokerAcks(on) => p.broker.behaviour.ack_publishes = on,
             Op::SetBrokerAnswersPing(on) => p.broker.behaviour.answer_ping = on,
             Op::BrokerForgetsSessions(on) => p.broker.behaviour.forget_sessions = on,
+            Op::SetBrokerReceiveMax(n) => {
+                if s.v5 {
+                    p.broker.behaviour.connack_properties.receive_maximum = Some(n);
+                    m.largest_receive_max = m.largest_receive_max.max(n);
+                }
+            }
             Op::Connect => {
                 p.client.connect(p.now);
                 closed = false;
@@ -414,7 +430,7 @@ fn run(s: Setup, ops: Vec<Op>) -> Result<(), TestCaseError> {
         p.drive();
         let events = std::mem::take(&mut p.events);
         m.absorb(events)?;
-        check_bounds(&p, &s)?;
+        check_bounds(&p, &s, &m)?;
     }
 
     // Settle: a good broker, no cuts, everything acknowledged. A broker that
@@ -437,7 +453,7 @@ fn run(s: Setup, ops: Vec<Op>) -> Result<(), TestCaseError> {
         p.drive();
         let events = std::mem::take(&mut p.events);
         m.absorb(events)?;
-        check_bounds(&p, &s)?;
+        check_bounds(&p, &s, &m)?;
     }
     prop_assert!(p.client.is_connected(), "did not reconnect: {:?}", p.client);
     let unresolved: Vec<u64> = m

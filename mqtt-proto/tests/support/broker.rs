@@ -113,6 +113,11 @@ pub struct Broker {
     pub closed: bool,
     /// SUBSCRIBE / UNSUBSCRIBE ids of this connection not yet acknowledged.
     pub request_ids_in_flight: BTreeSet<u16>,
+    /// Client QoS 1/2 publish ids received on this connection and not yet
+    /// acknowledged (PUBACK, PUBCOMP, or PUBREC with an error).
+    pub unacked_on_connection: BTreeSet<u16>,
+    /// The Receive Maximum in this connection's CONNACK (65,535 if none).
+    pub announced_receive_max: u16,
     /// Successful CONNACKs sent without Session Present (a new session), on
     /// every connection: more than the client saw means one was lost in a
     /// cut, and the client cannot know its session was replaced.
@@ -140,6 +145,7 @@ impl Broker {
         self.connected = false;
         self.closed = false;
         self.request_ids_in_flight.clear();
+        self.unacked_on_connection.clear();
     }
 
     /// Records a packet id the client starts using; a new packet must not
@@ -154,21 +160,16 @@ impl Broker {
         }
     }
 
-    /// A QoS 1 or 2 PUBLISH arrived (`fresh`: its id was not unacknowledged
-    /// already). An MQTT 5 client may have at most our Receive Maximum of
-    /// them unacknowledged [MQTT-3.3.4-7]. The ids we have not fully
-    /// acknowledged are a lower bound of what the client counts (it frees one
-    /// only when our PUBACK / PUBCOMP arrives), so more is a client error.
-    fn check_receive_maximum(&mut self, fresh: bool) {
-        if !self.v5() || !fresh {
+    /// A QoS 1 or 2 PUBLISH `id` arrived on this connection (new or resent).
+    /// An MQTT 5 client may have at most our Receive Maximum of them
+    /// unacknowledged on a connection [MQTT-3.3.4-7]; resends after a
+    /// reconnect count too (§4.9: the quota starts again at Receive Maximum).
+    fn check_receive_maximum(&mut self, id: u16) {
+        if !self.v5() || !self.unacked_on_connection.insert(id) {
             return;
         }
-        let max = self
-            .behaviour
-            .connack_properties
-            .receive_maximum
-            .unwrap_or(u16::MAX);
-        let unacked = self.session().client_ids_in_flight.len();
+        let max = self.announced_receive_max;
+        let unacked = self.unacked_on_connection.len();
         if unacked > usize::from(max) {
             self.errors.push(format!(
                 "Receive Maximum {max} exceeded: {unacked} unacknowledged QoS>0 PUBLISH"
@@ -209,6 +210,7 @@ impl Broker {
         };
         if let (Some(id), Some(_)) = (done, &self.client_id) {
             self.session().client_ids_in_flight.remove(&id.get());
+            self.unacked_on_connection.remove(&id.get());
         }
         let v = self.version.unwrap_or(ProtocolVersion::V3_1_1);
         codec::encode(p, v, usize::MAX >> 1, &mut self.out).expect("model broker packet encodes");
@@ -270,6 +272,7 @@ impl Broker {
                 self.client_id = Some(id);
                 self.session();
                 self.connected = true;
+                self.announced_receive_max = props.receive_maximum.unwrap_or(u16::MAX);
                 if !present {
                     self.new_sessions += 1;
                 }
@@ -297,8 +300,8 @@ impl Broker {
                 let reason = self.behaviour.publish_ack_reason;
                 if let Some(id) = p.packet_id {
                     self.claim_client_id(id, "PUBLISH", p.dup);
-                    let fresh = self.session().client_ids_in_flight.insert(id.get());
-                    self.check_receive_maximum(fresh);
+                    self.session().client_ids_in_flight.insert(id.get());
+                    self.check_receive_maximum(id.get());
                 }
                 match (p.qos, p.packet_id) {
                     (QoS::AtMostOnce, _) => self.accept_message(p),
