@@ -45,16 +45,16 @@ pub(crate) struct AckOrder {
     state: std::sync::Mutex<OrderState>,
 }
 
+/// One connection's acknowledgements not yet sent, in arrival order: a
+/// sequence number and, once released, `Some(token)` to send or `Some(None)`
+/// to skip (a handler panicked).
+type Waiting = std::collections::VecDeque<(u64, Option<Option<AckToken>>)>;
+
 #[derive(Default)]
 struct OrderState {
     next_seq: u64,
-    /// Per connection: sequence numbers issued and not yet sent, in order,
-    /// each with its token once released (`None` inside: released without
-    /// acknowledging, after a handler panicked).
-    waiting: std::collections::BTreeMap<
-        u64,
-        std::collections::VecDeque<(u64, Option<Option<AckToken>>)>,
-    >,
+    /// Per connection.
+    waiting: std::collections::BTreeMap<u64, Waiting>,
 }
 
 impl AckOrder {

@@ -79,6 +79,99 @@ fn v5_broker_receive_maximum_narrows_the_window() {
 }
 
 #[test]
+fn v5_receive_maximum_quota_comes_back_one_per_puback_even_an_error_one() {
+    // v5 [MQTT-3.3.4-7]: at most Receive Maximum QoS 1/2 PUBLISH without
+    // PUBACK; each PUBACK, whatever its reason code, frees one (§4.9).
+    let mut props = Properties::default();
+    props.receive_maximum = Some(2);
+    let b = Behaviour {
+        connack_properties: props,
+        ..no_acks()
+    };
+    let mut p = Pair::connected(config_v5().max_inflight(10), b);
+    for _ in 0..5 {
+        p.client
+            .publish(p.now, msg("a", b"x", QoS::AtLeastOnce))
+            .unwrap();
+    }
+    p.drive();
+    assert_eq!(sent_publishes(&p).len(), 2);
+    assert_eq!(p.client.inflight_publishes(), 2);
+    assert_eq!(p.client.queued_publishes(), 3);
+    p.broker_send(&Packet::PubAck(resp(pid(2), ReasonCode::QuotaExceeded)));
+    assert_eq!(sent_publishes(&p).len(), 3, "one slot back");
+    assert_eq!(p.client.inflight_publishes(), 2);
+    p.broker_send(&Packet::PubAck(resp(pid(1), ReasonCode::Success)));
+    assert_eq!(sent_publishes(&p).len(), 4);
+    assert!(
+        p.broker.errors.is_empty(),
+        "model broker: {:?}",
+        p.broker.errors
+    );
+}
+
+#[test]
+fn v5_resends_after_reconnect_keep_within_a_smaller_receive_maximum() {
+    // Resent publishes count against the Receive Maximum of the new
+    // connection [MQTT-3.3.4-7]: with 3 in flight and a new maximum of 1,
+    // one is resent, and each acknowledgement lets the next one go, in order.
+    let mut props = Properties::default();
+    props.receive_maximum = Some(3);
+    let b = Behaviour {
+        connack_properties: props,
+        ..no_acks()
+    };
+    let mut p = Pair::connected(config_v5().clean_start(false).max_inflight(10), b);
+    let mut ids = Vec::new();
+    for payload in [&b"1"[..], b"2", b"3"] {
+        let m = mqtt_sansio::client::OutgoingPublish::new(
+            "a",
+            Bytes::copy_from_slice(payload),
+            QoS::AtLeastOnce,
+        );
+        ids.push(p.client.publish(p.now, m).unwrap().0);
+    }
+    p.client
+        .publish(p.now, msg("a", b"4", QoS::AtLeastOnce))
+        .unwrap();
+    p.drive();
+    assert_eq!(sent_publishes(&p).len(), 3);
+    p.broker.behaviour.connack_properties.receive_maximum = Some(1);
+    p.drop_connection();
+    let before = sent_publishes(&p).len();
+    p.connect();
+    let resent = |p: &Pair| -> Vec<(Bytes, bool)> {
+        sent_publishes(p)[before..]
+            .iter()
+            .map(|x| (x.payload.clone(), x.dup))
+            .collect()
+    };
+    assert_eq!(resent(&p), [(Bytes::from_static(b"1"), true)]);
+    assert_eq!(p.client.inflight_publishes(), 3);
+    p.broker_send(&Packet::PubAck(resp(pid(1), ReasonCode::Success)));
+    assert_eq!(resent(&p).len(), 2);
+    assert_eq!(resent(&p)[1], (Bytes::from_static(b"2"), true));
+    p.broker_send(&Packet::PubAck(resp(pid(2), ReasonCode::Success)));
+    p.broker_send(&Packet::PubAck(resp(pid(3), ReasonCode::Success)));
+    // Then the queued one, new.
+    assert_eq!(
+        resent(&p),
+        [
+            (Bytes::from_static(b"1"), true),
+            (Bytes::from_static(b"2"), true),
+            (Bytes::from_static(b"3"), true),
+            (Bytes::from_static(b"4"), false),
+        ]
+    );
+    assert_eq!(completed(&p.take_events()), ids);
+    assert!(
+        p.broker.errors.is_empty(),
+        "model broker: {:?}",
+        p.broker.errors
+    );
+}
+
+#[test]
 fn a_full_queue_refuses_with_queue_full_and_drops_nothing() {
     let mut p = Pair::connected(config().max_inflight(1).max_queued(2), no_acks());
     let mut ids = Vec::new();

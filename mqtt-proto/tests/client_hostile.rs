@@ -1,15 +1,20 @@
 //! A hostile broker: arbitrary bytes (and mutated valid packets) at any
 //! point of a connection, interleaved with commands and time. The client
 //! must never panic, must end the connection with a typed error when the
-//! bytes are not MQTT, and must keep its promises about accepted publishes.
+//! bytes are not MQTT (a broker fault: `ConnectionError::Protocol`,
+//! checked after every step; the exact `Malformed` reason for well-known
+//! non-MQTT bytes in an example test), and must keep its promises about
+//! accepted publishes.
 
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use mqtt_sansio::client::{Client, Config, Event, OutgoingPublish, TransportCommand};
+use mqtt_sansio::client::{
+    Client, Config, ConnectionError, Event, OutgoingPublish, ProtocolViolation, TransportCommand,
+};
 use mqtt_sansio::codec::{
-    self, ByteStr, ConnAck, Packet, PacketId, Properties, ProtocolVersion, PubResponse, Publish,
-    QoS, ReasonCode,
+    self, ByteStr, ConnAck, DecodeError, Packet, PacketId, PacketType, Properties, ProtocolVersion,
+    PubResponse, Publish, QoS, ReasonCode,
 };
 use proptest::prelude::*;
 
@@ -121,6 +126,12 @@ fn run(v5: bool, steps: Vec<Step>) -> Result<(), TestCaseError> {
     c.connect(now);
     drain(&mut c, now, &mut open, &mut events);
     for s in steps {
+        let seen = events.len();
+        let kind = match &s {
+            Step::Raw(_) | Step::Packet { .. } => "bytes",
+            Step::Advance(_) => "time",
+            Step::Publish(_) | Step::Reconnect => "command",
+        };
         match s {
             Step::Raw(bytes) => {
                 if open {
@@ -157,6 +168,27 @@ fn run(v5: bool, steps: Vec<Step>) -> Result<(), TestCaseError> {
             }
         }
         drain(&mut c, now, &mut open, &mut events);
+        // A connection ends for a reason that names who is at fault: bytes
+        // from the broker end it with a typed broker fault, time with a
+        // timeout, and a command of ours never ends it.
+        for e in &events[seen..] {
+            if let Event::ConnectionLost { cause, .. } = e {
+                let fits = match kind {
+                    "bytes" => matches!(
+                        cause,
+                        ConnectionError::Protocol(_)
+                            | ConnectionError::ServerDisconnect { .. }
+                            | ConnectionError::Refused { .. }
+                    ),
+                    "time" => matches!(
+                        cause,
+                        ConnectionError::ConnectTimeout | ConnectionError::KeepAliveTimeout
+                    ),
+                    _ => false,
+                };
+                prop_assert!(fits, "after {} input: {:?}", kind, cause);
+            }
+        }
         prop_assert!(c.inflight_publishes() <= 3);
         prop_assert!(c.queued_publishes() <= 8);
         prop_assert!(!c.is_connected() || open, "connected without a transport");
@@ -187,5 +219,88 @@ proptest! {
         steps in proptest::collection::vec(step(), 1..80),
     ) {
         run(v5, steps)?;
+    }
+}
+
+/// A client that has sent CONNECT (and, if `connected`, got its CONNACK).
+fn client_at(v5: bool, connected: bool) -> (Client<Duration>, bool, Vec<Event>) {
+    let version = if v5 {
+        ProtocolVersion::V5
+    } else {
+        ProtocolVersion::V3_1_1
+    };
+    let mut c =
+        Client::<Duration>::new(Config::default().client_id("h").protocol(version)).unwrap();
+    let (mut open, mut events) = (false, Vec::new());
+    c.connect(Duration::ZERO);
+    drain(&mut c, Duration::ZERO, &mut open, &mut events);
+    if connected {
+        let mut connack = BytesMut::new();
+        codec::encode(&packet(0, 1, version), version, usize::MAX, &mut connack).unwrap();
+        c.handle_data(Duration::ZERO, &connack);
+        drain(&mut c, Duration::ZERO, &mut open, &mut events);
+        assert!(c.is_connected());
+    }
+    events.clear();
+    (c, open, events)
+}
+
+#[test]
+fn bytes_that_are_not_mqtt_end_the_connection_as_a_malformed_packet() {
+    // What a client meets when the URL points at the wrong service. Each is
+    // read as a fixed header and refused for what it is, whether it arrives
+    // before or after CONNACK; MQTT 5 says why in DISCONNECT 0x81
+    // [MQTT-4.13.1-1].
+    let mut http = b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n\r\n".to_vec();
+    http.extend_from_slice(b"<html><body><h1>400 Bad Request</h1></body></html>\r\n");
+    let cases: [(&str, &[u8], DecodeError); 3] = [
+        // 0x48: PUBACK with flags 8; 'T' (84) as the Remaining Length.
+        (
+            "HTTP",
+            &http,
+            DecodeError::InvalidFixedHeaderFlags {
+                packet_type: PacketType::PubAck,
+                flags: 8,
+            },
+        ),
+        // A TLS alert record: 0x15 reads as CONNECT with flags 5.
+        (
+            "TLS alert",
+            &[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28],
+            DecodeError::InvalidFixedHeaderFlags {
+                packet_type: PacketType::Connect,
+                flags: 5,
+            },
+        ),
+        // Packet type 0 is reserved.
+        ("zeros", &[0; 8], DecodeError::ReservedPacketType),
+    ];
+    for (name, bytes, error) in cases {
+        for v5 in [false, true] {
+            for connected in [false, true] {
+                let (mut c, mut open, mut events) = client_at(v5, connected);
+                c.handle_data(Duration::ZERO, bytes);
+                let mut out = BytesMut::new();
+                c.poll_transmit(&mut out);
+                drain(&mut c, Duration::ZERO, &mut open, &mut events);
+                let what = format!("{name}, v5 {v5}, connected {connected}");
+                assert_eq!(
+                    events,
+                    [Event::ConnectionLost {
+                        cause: ConnectionError::Protocol(ProtocolViolation::Malformed(error)),
+                        will_reconnect: false
+                    }],
+                    "{what}"
+                );
+                assert!(!open, "{what}: transport still open");
+                let disconnect = codec::decode_packet(out.freeze(), ProtocolVersion::V5);
+                if v5 {
+                    assert!(
+                        matches!(&disconnect, Ok(Packet::Disconnect(d)) if d.reason == ReasonCode::MalformedPacket),
+                        "{what}: {disconnect:?}"
+                    );
+                }
+            }
+        }
     }
 }

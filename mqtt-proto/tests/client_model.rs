@@ -10,7 +10,13 @@
 //! - no packet id is reused while in flight (checked by the model broker on
 //!   the wire, and by the client's id accounting: every in-flight publish
 //!   holds its id, nothing else leaks one);
-//! - the window and the queue stay within their configured bounds;
+//! - the window and the queue stay within their configured bounds, and in
+//!   MQTT 5 the publishes unacknowledged on a connection (resends included)
+//!   within the Receive Maximum the broker announced on it (checked on the
+//!   wire by the model broker; the broker may change it between
+//!   connections) [MQTT-3.3.4-7];
+//! - after settling, the broker holds exactly the subscriptions the client
+//!   reports granted (the client subscribes again after a session loss);
 //! - nothing panics.
 
 #[path = "support/broker.rs"]
@@ -23,7 +29,7 @@ use broker::{filter, Behaviour, Pair};
 use bytes::Bytes;
 use mqtt_sansio::client::{
     AckToken, Config, DisconnectError, DisconnectOptions, Event, OutgoingPublish, PublishError,
-    ReconnectPolicy, SessionLostPolicy,
+    ReconnectPolicy, SessionLostPolicy, SubscriptionState,
 };
 use mqtt_sansio::codec::{ByteStr, Properties, ProtocolVersion, QoS};
 use proptest::prelude::*;
@@ -61,6 +67,8 @@ enum Op {
     SetBrokerAcks(bool),
     SetBrokerAnswersPing(bool),
     BrokerForgetsSessions(bool),
+    /// MQTT 5: the Receive Maximum of the broker's next CONNACKs.
+    SetBrokerReceiveMax(u16),
     Connect,
     Disconnect,
     /// The process dies: snapshot, drop the transport, restore a new client.
@@ -86,6 +94,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<bool>().prop_map(Op::SetBrokerAcks),
         1 => any::<bool>().prop_map(Op::SetBrokerAnswersPing),
         1 => any::<bool>().prop_map(Op::BrokerForgetsSessions),
+        1 => (1u16..4).prop_map(Op::SetBrokerReceiveMax),
         1 => Just(Op::Connect),
         1 => Just(Op::Disconnect),
         1 => Just(Op::SnapshotRestore),
@@ -180,6 +189,11 @@ struct Model {
     qos2_sent_by_broker: BTreeSet<Vec<u8>>,
     tokens: Vec<AckToken>,
     session_ever_lost: bool,
+    /// The largest Receive Maximum set by `SetBrokerReceiveMax`.
+    largest_receive_max: u16,
+    /// `Connected` events without Session Present (compared with the
+    /// broker's count of new sessions: fewer means a CONNACK was cut).
+    new_sessions_seen: usize,
     /// A restart dropped unacknowledged manual-ack QoS 2 messages, which the
     /// broker then delivers again: exactly-once is not promised for them.
     restarted_with_unacked: bool,
@@ -229,8 +243,11 @@ impl Model {
                 Event::Connected {
                     session_present: false,
                     ..
+                } => {
+                    self.session_ever_lost = true;
+                    self.new_sessions_seen += 1;
                 }
-                | Event::SessionLost { .. } => {
+                Event::SessionLost { .. } => {
                     self.session_ever_lost = true;
                 }
                 _ => {}
@@ -240,8 +257,20 @@ impl Model {
     }
 }
 
-fn check_bounds(p: &Pair, s: &Setup) -> Result<(), TestCaseError> {
+fn check_bounds(p: &Pair, s: &Setup, m: &Model) -> Result<(), TestCaseError> {
     prop_assert!(p.client.inflight_publishes() <= s.max_inflight as usize);
+    if s.v5 && p.client.is_connected() {
+        // Per connection the broker checks the exact rule on the wire; here:
+        // never more in flight than the largest Receive Maximum announced.
+        let largest = s.broker_receive_max.max(m.largest_receive_max);
+        let window = s.max_inflight.min(largest) as usize;
+        prop_assert!(
+            p.client.inflight_publishes() <= window,
+            "{} in flight over the broker's Receive Maximum {}",
+            p.client.inflight_publishes(),
+            largest
+        );
+    }
     // The documented bound (`Config::max_queued`): acceptance stops at
     // max_queued, and in-flight publishes put back after a reconnect may add
     // up to the window.
@@ -362,6 +391,12 @@ fn run(s: Setup, ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::SetBrokerAcks(on) => p.broker.behaviour.ack_publishes = on,
             Op::SetBrokerAnswersPing(on) => p.broker.behaviour.answer_ping = on,
             Op::BrokerForgetsSessions(on) => p.broker.behaviour.forget_sessions = on,
+            Op::SetBrokerReceiveMax(n) => {
+                if s.v5 {
+                    p.broker.behaviour.connack_properties.receive_maximum = Some(n);
+                    m.largest_receive_max = m.largest_receive_max.max(n);
+                }
+            }
             Op::Connect => {
                 p.client.connect(p.now);
                 closed = false;
@@ -395,7 +430,7 @@ fn run(s: Setup, ops: Vec<Op>) -> Result<(), TestCaseError> {
         p.drive();
         let events = std::mem::take(&mut p.events);
         m.absorb(events)?;
-        check_bounds(&p, &s)?;
+        check_bounds(&p, &s, &m)?;
     }
 
     // Settle: a good broker, no cuts, everything acknowledged. A broker that
@@ -418,7 +453,7 @@ fn run(s: Setup, ops: Vec<Op>) -> Result<(), TestCaseError> {
         p.drive();
         let events = std::mem::take(&mut p.events);
         m.absorb(events)?;
-        check_bounds(&p, &s)?;
+        check_bounds(&p, &s, &m)?;
     }
     prop_assert!(p.client.is_connected(), "did not reconnect: {:?}", p.client);
     let unresolved: Vec<u64> = m
@@ -433,6 +468,29 @@ fn run(s: Setup, ops: Vec<Op>) -> Result<(), TestCaseError> {
         p.client.pending_publishes()
     );
     prop_assert_eq!(p.client.pending_publishes(), 0);
+    prop_assert_eq!(p.client.pending_requests(), 0);
+    let granted: BTreeSet<String> = p
+        .client
+        .subscriptions()
+        .iter()
+        .filter(|x| matches!(x.state, SubscriptionState::Granted(_)))
+        .map(|x| x.filter.to_string())
+        .collect();
+    let held: BTreeSet<String> = p
+        .broker
+        .sessions
+        .get("model")
+        .map(|x| x.subs.keys().cloned().collect())
+        .unwrap_or_default();
+    // Unless a CONNACK announcing a new session was cut: then the client
+    // could not know the broker dropped its subscriptions.
+    if m.new_sessions_seen == p.broker.new_sessions {
+        prop_assert_eq!(
+            granted,
+            held,
+            "client's granted subscriptions vs the broker's"
+        );
+    }
     if !m.session_ever_lost && !s.clean_start && !m.restarted_with_unacked {
         for tag in &m.qos2_sent_by_broker {
             prop_assert_eq!(

@@ -465,6 +465,29 @@ fn inbound_qos2_resent_by_the_broker_is_delivered_exactly_once() {
 }
 
 #[test]
+fn v5_pubrel_frees_the_inbound_qos2_slot_of_our_receive_maximum() {
+    // At PUBREL the message is done [MQTT-4.3.3-13]: its state goes, and
+    // with it the slot it held in the Receive Maximum we advertised
+    // [MQTT-3.3.4-9]. With a maximum of 1, a second QoS 2 message after
+    // PUBREL/PUBCOMP is a new message, not "Receive Maximum exceeded".
+    let mut cfg = config_v5();
+    cfg.receive_maximum = 1;
+    let mut p = Pair::connected(cfg, quiet());
+    p.take_events();
+    p.broker_send(&inbound("a", QoS::ExactlyOnce, Some(1), false));
+    p.broker_send(&Packet::PubRel(resp(pid(1), ReasonCode::Success)));
+    assert!(matches!(
+        p.sent().last(),
+        Some(Packet::PubComp(r)) if r.packet_id == pid(1) && r.reason == ReasonCode::Success
+    ));
+    p.broker_send(&inbound("b", QoS::ExactlyOnce, Some(2), false));
+    let ev = p.take_events();
+    assert_eq!(messages(&ev).len(), 2, "{ev:?}");
+    assert!(lost(&ev).is_empty(), "{ev:?}");
+    assert!(matches!(p.sent().last(), Some(Packet::PubRec(r)) if r.packet_id == pid(2)));
+}
+
+#[test]
 fn pubrel_for_an_unknown_id_is_answered_with_pubcomp() {
     // [MQTT-4.3.3-11] / v5: PUBCOMP with 0x92 Packet Identifier not found.
     let mut p = Pair::connected(config_v5(), quiet());
@@ -680,6 +703,93 @@ fn unsubscribe_removes_the_filter_at_unsuback() {
         .publish(p.now, msg("x", b"x", QoS::AtMostOnce))
         .unwrap();
     assert!(messages(&p.take_events()).is_empty());
+}
+
+#[test]
+fn a_subscribe_made_after_an_unsubscribe_of_the_same_filter_is_kept_at_unsuback() {
+    // The broker processes the requests in the order sent (§4.6):
+    // UNSUBSCRIBE x then SUBSCRIBE x leaves x subscribed, and the client's
+    // registry must say so (found by the model test's subscription invariant).
+    let mut p = Pair::connected(config(), Behaviour::default());
+    p.client
+        .subscribe(
+            p.now,
+            vec![filter("x", QoS::AtLeastOnce)],
+            Properties::default(),
+        )
+        .unwrap();
+    p.drive();
+    // Both requests go out before either acknowledgement comes back.
+    p.broker.behaviour.ack_requests = false;
+    p.client
+        .unsubscribe(
+            p.now,
+            vec![ByteStr::from_static("x")],
+            Properties::default(),
+        )
+        .unwrap();
+    p.client
+        .subscribe(
+            p.now,
+            vec![filter("x", QoS::AtMostOnce)],
+            Properties::default(),
+        )
+        .unwrap();
+    p.drive();
+    let (unsub, sub) = match &p.sent()[p.sent().len() - 2..] {
+        [Packet::Unsubscribe(u), Packet::Subscribe(s)] => (u.packet_id, s.packet_id),
+        other => panic!("{other:?}"),
+    };
+    p.broker_send(&Packet::UnsubAck(mqtt_sansio::codec::UnsubAck {
+        packet_id: unsub,
+        codes: vec![],
+        properties: Properties::default(),
+    }));
+    p.broker_send(&Packet::SubAck(SubAck {
+        packet_id: sub,
+        codes: vec![ReasonCode::Success],
+        properties: Properties::default(),
+    }));
+    assert_eq!(
+        p.client.subscriptions().get("x").map(|s| s.state),
+        Some(SubscriptionState::Granted(QoS::AtMostOnce))
+    );
+}
+
+#[test]
+fn an_unsubscribe_made_after_a_subscribe_of_the_same_filter_removes_it() {
+    let mut p = Pair::connected(config(), Behaviour::default());
+    p.broker.behaviour.ack_requests = false;
+    p.client
+        .subscribe(
+            p.now,
+            vec![filter("x", QoS::AtMostOnce)],
+            Properties::default(),
+        )
+        .unwrap();
+    p.client
+        .unsubscribe(
+            p.now,
+            vec![ByteStr::from_static("x")],
+            Properties::default(),
+        )
+        .unwrap();
+    p.drive();
+    let (sub, unsub) = match &p.sent()[p.sent().len() - 2..] {
+        [Packet::Subscribe(s), Packet::Unsubscribe(u)] => (s.packet_id, u.packet_id),
+        other => panic!("{other:?}"),
+    };
+    p.broker_send(&Packet::SubAck(SubAck {
+        packet_id: sub,
+        codes: vec![ReasonCode::Success],
+        properties: Properties::default(),
+    }));
+    p.broker_send(&Packet::UnsubAck(mqtt_sansio::codec::UnsubAck {
+        packet_id: unsub,
+        codes: vec![],
+        properties: Properties::default(),
+    }));
+    assert!(p.client.subscriptions().is_empty());
 }
 
 #[test]

@@ -125,6 +125,65 @@ fn lost_session_resends_in_flight_publishes_as_new_messages() {
 }
 
 #[test]
+fn v5_a_pubrecd_publish_completes_with_its_pubrec_when_the_session_is_lost_and_reported() {
+    // Past PUBREC the broker owns the message (§4.3.3): a session loss does
+    // not fail it, even under the Report policy, and the completion carries
+    // what the PUBREC said. It is not sent again.
+    let b = Behaviour {
+        forget_sessions: true,
+        ..no_acks()
+    };
+    let mut cfg = broker::config_v5().clean_start(false);
+    cfg.on_session_lost = SessionLostPolicy::Report;
+    let mut p = Pair::connected(cfg, b);
+    let q1 = p
+        .client
+        .publish(p.now, msg("one", b"1", QoS::AtLeastOnce))
+        .unwrap();
+    let q2 = p
+        .client
+        .publish(p.now, msg("two", b"2", QoS::ExactlyOnce))
+        .unwrap();
+    p.drive();
+    let mut pubrec = resp(pid(2), ReasonCode::NoMatchingSubscribers);
+    pubrec.properties.reason_string = Some(ByteStr::from_static("nobody"));
+    p.broker_send(&Packet::PubRec(pubrec));
+    p.drop_connection();
+    p.take_events();
+    let before = p.sent().len();
+    p.connect();
+    let ev = p.take_events();
+    let mut props = Properties::default();
+    props.reason_string = Some(ByteStr::from_static("nobody"));
+    assert!(
+        ev.contains(&Event::PublishComplete {
+            id: q2,
+            packet_id: Some(pid(2)),
+            reason: ReasonCode::NoMatchingSubscribers,
+            properties: props,
+        }),
+        "{ev:?}"
+    );
+    assert!(ev.contains(&Event::PublishFailed {
+        id: q1,
+        error: PublishFailure::SessionLost
+    }));
+    assert!(!ev
+        .iter()
+        .any(|e| matches!(e, Event::PublishFailed { id, .. } if *id == q2)));
+    assert!(ev.contains(&Event::SessionLost {
+        affected: vec![q1],
+        resent: false
+    }));
+    assert!(publishes_after(&p, before).is_empty());
+    assert!(!p.sent()[before..]
+        .iter()
+        .any(|x| matches!(x, Packet::PubRel(_))));
+    assert_eq!(p.client.pending_publishes(), 0);
+    assert_eq!(p.client.packet_ids_in_use(), 0);
+}
+
+#[test]
 fn lost_session_reports_in_flight_publishes_when_configured() {
     let b = Behaviour {
         forget_sessions: true,

@@ -163,6 +163,24 @@ fn inbound_topic_alias_is_resolved() {
 }
 
 #[test]
+fn inbound_publish_with_a_topic_and_a_mapped_alias_re_maps_the_alias() {
+    // v5 §3.3.2.3.4: a sender may change a mapping by sending the same
+    // alias with a different, non-empty topic name; later alias-only
+    // publishes then stand for the new topic.
+    let mut p = Pair::connected(config_v5(), quiet());
+    p.take_events();
+    p.broker_send(&inbound("x/y", Some(3)));
+    p.broker_send(&inbound("a/b", Some(3)));
+    p.broker_send(&inbound("", Some(3)));
+    p.broker_send(&inbound("c", Some(1)));
+    p.broker_send(&inbound("", Some(3)));
+    assert_eq!(
+        message_topics(&p.take_events()),
+        ["x/y", "a/b", "a/b", "c", "a/b"]
+    );
+}
+
+#[test]
 fn inbound_alias_above_our_maximum_is_a_protocol_error_with_disconnect_0x94() {
     // v5 [MQTT-3.3.2-10]: 0 < alias <= our Topic Alias Maximum.
     let mut cfg = config_v5();
@@ -324,6 +342,74 @@ fn subscribe_options_are_sent_as_given() {
         _ => None,
     });
     assert_eq!(sent, Some(options));
+}
+
+#[test]
+fn a_lost_session_is_resubscribed_with_each_identifier_and_the_options_given() {
+    // After CONNACK without Session Present the broker has no subscription
+    // [MQTT-3.2.2-2]: the core asks again, one SUBSCRIBE per Subscription
+    // Identifier, with the options of the original request.
+    let b = Behaviour {
+        forget_sessions: true,
+        ..quiet()
+    };
+    let mut p = Pair::connected(config_v5().clean_start(false), b);
+    let options = SubscriptionOptions {
+        qos: QoS::AtLeastOnce,
+        no_local: true,
+        retain_as_published: true,
+        retain_handling: RetainHandling::DoNotSend,
+    };
+    let mut with_id = |id: u32, filters: Vec<SubscribeFilter>| {
+        let mut props = Properties::default();
+        props.subscription_identifiers.push(id);
+        p.client.subscribe(p.now, filters, props).unwrap();
+    };
+    with_id(
+        7,
+        vec![
+            SubscribeFilter {
+                filter: ByteStr::from_static("a/+"),
+                options,
+            },
+            filter("b", QoS::ExactlyOnce),
+        ],
+    );
+    with_id(9, vec![filter("c/#", QoS::AtMostOnce)]);
+    p.drive();
+    let before = p.sent().len();
+    p.drop_connection();
+    p.connect();
+    let mut again: Vec<(Vec<u32>, Vec<SubscribeFilter>)> = p.sent()[before..]
+        .iter()
+        .filter_map(|x| match x {
+            Packet::Subscribe(s) => Some((
+                s.properties.subscription_identifiers.clone(),
+                s.filters.clone(),
+            )),
+            _ => None,
+        })
+        .collect();
+    again.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        again,
+        vec![
+            (
+                vec![7],
+                vec![
+                    SubscribeFilter {
+                        filter: ByteStr::from_static("a/+"),
+                        options
+                    },
+                    filter("b", QoS::ExactlyOnce)
+                ]
+            ),
+            (vec![9], vec![filter("c/#", QoS::AtMostOnce)]),
+        ]
+    );
+    // The broker has them again: its session holds all three.
+    let held: Vec<&String> = p.broker.sessions["test-client"].subs.keys().collect();
+    assert_eq!(held, ["a/+", "b", "c/#"]);
 }
 
 #[test]

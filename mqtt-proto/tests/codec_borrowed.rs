@@ -17,7 +17,9 @@ use proptest::prelude::*;
 use strategies::*;
 use ProtocolVersion::{V3_1_1, V5};
 
-const MAX: usize = 1 << 20;
+/// Above the largest generated packet (payloads reach past 2 MiB, for a
+/// four-byte Remaining Length).
+const MAX: usize = 1 << 24;
 
 fn to_bytes(p: &Packet, v: ProtocolVersion) -> BytesMut {
     let mut out = BytesMut::new();

@@ -12,13 +12,61 @@ use mqtt_sansio::codec::{
 use proptest::prelude::*;
 use strategies::*;
 
-const MAX: usize = 1 << 20;
+/// Above the largest generated packet (payloads reach past 2 MiB, for a
+/// four-byte Remaining Length).
+const MAX: usize = 1 << 24;
 
 fn to_bytes(p: &Packet, v: ProtocolVersion) -> BytesMut {
     let mut out = BytesMut::new();
     let n = encode(p, v, MAX, &mut out).expect("strategies build valid packets");
     assert_eq!(n, out.len());
     out
+}
+
+/// The generators are only as good as the sizes they reach: every width of
+/// the Remaining Length (1 to 4 bytes) and every field length up to the
+/// 65,535-byte limit must come up in a run of the property tests.
+#[test]
+fn the_generators_reach_every_remaining_length_width_and_the_field_limit() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut widths = [0usize; 5];
+    for _ in 0..1024 {
+        let v = version().new_tree(&mut runner).unwrap().current();
+        let p = Packet::Publish(publish(v).new_tree(&mut runner).unwrap().current());
+        let bytes = to_bytes(&p, v);
+        let len_bytes = 1 + bytes[1..].iter().position(|b| b & 0x80 == 0).unwrap();
+        widths[len_bytes] += 1;
+    }
+    assert!(
+        widths[1..].iter().all(|&n| n >= 5),
+        "publishes per Remaining Length width: {widths:?}"
+    );
+
+    let mut strings = Vec::new();
+    let mut topics = Vec::new();
+    let mut binaries = Vec::new();
+    for _ in 0..400 {
+        strings.push(mqtt_string().new_tree(&mut runner).unwrap().current().len());
+        topics.push(topic_name().new_tree(&mut runner).unwrap().current().len());
+        binaries.push(binary().new_tree(&mut runner).unwrap().current().len());
+    }
+    for (what, lens) in [("string", strings), ("topic", topics), ("binary", binaries)] {
+        assert!(
+            lens.iter().all(|&n| n <= MAX_FIELD),
+            "{what} over the limit"
+        );
+        assert!(
+            lens.contains(&MAX_FIELD),
+            "no {what} at the 65,535-byte limit"
+        );
+        assert!(
+            lens.iter().any(|&n| n > 255 && n < MAX_FIELD - 8),
+            "no mid-sized {what}"
+        );
+        assert!(lens.iter().any(|&n| n <= 12), "no short {what}");
+    }
 }
 
 proptest! {

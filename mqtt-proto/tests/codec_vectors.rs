@@ -4,10 +4,10 @@
 
 use bytes::{Bytes, BytesMut};
 use mqtt_sansio::codec::{
-    decode_packet, encode, encoded_len, Auth, ByteStr, ConnAck, Connect, Disconnect, Packet,
-    PacketId, PacketType, Properties, ProtocolVersion, PubResponse, Publish, QoS, ReasonCode,
-    RetainHandling, SubAck, Subscribe, SubscribeFilter, SubscriptionOptions, UnsubAck, Unsubscribe,
-    Will,
+    check_frame, decode, decode_packet, encode, encoded_len, Auth, ByteStr, ConnAck, Connect,
+    Disconnect, FrameStatus, Packet, PacketId, PacketType, Properties, ProtocolVersion,
+    PubResponse, Publish, QoS, ReasonCode, RetainHandling, SubAck, Subscribe, SubscribeFilter,
+    SubscriptionOptions, UnsubAck, Unsubscribe, Will,
 };
 use ProtocolVersion::{V3_1, V3_1_1, V5};
 
@@ -314,6 +314,117 @@ fn publish_with_a_two_byte_remaining_length() {
             p.properties = Properties::EMPTY;
         }
         both_ways(v, &b, Packet::Publish(p));
+    }
+}
+
+/// Remaining Lengths at both sides of every width boundary of the Variable
+/// Byte Integer (v5 §1.5.5 / 3.1.1 §2.2.3 table 2.4), with their encodings
+/// written out by hand.
+const REMAINING_LENGTH_BOUNDARIES: [(usize, &[u8]); 6] = [
+    (127, &[0x7F]),
+    (128, &[0x80, 0x01]),
+    (16_383, &[0xFF, 0x7F]),
+    (16_384, &[0x80, 0x80, 0x01]),
+    (2_097_151, &[0xFF, 0xFF, 0x7F]),
+    (2_097_152, &[0x80, 0x80, 0x80, 0x01]),
+];
+
+/// A payload whose bytes differ from their neighbours: an off-by-one in
+/// where the payload starts or ends changes the decoded value.
+fn patterned(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i % 251) as u8).collect()
+}
+
+/// `packet` encoded is `header` + `body`; checks both ways, and that the
+/// fixed header alone tells the streaming decoder the exact size.
+#[track_caller]
+fn boundary_both_ways(v: ProtocolVersion, header: &[u8], body: &[u8], packet: Packet) {
+    let mut bytes = header.to_vec();
+    bytes.extend_from_slice(body);
+    both_ways(v, &bytes, packet.clone());
+    assert_eq!(
+        check_frame(&bytes[..header.len()], usize::MAX),
+        Ok(FrameStatus::Incomplete { needed: body.len() }),
+        "{v:?} remaining length {}",
+        body.len()
+    );
+    let mut stream = BytesMut::from(&bytes[..]);
+    stream.extend_from_slice(&[0xC0, 0x00]);
+    assert_eq!(decode(&mut stream, v, usize::MAX), Ok(Some(packet)));
+    assert_eq!(&stream[..], &[0xC0, 0x00], "exactly one packet consumed");
+}
+
+#[test]
+fn publish_remaining_length_at_every_width_boundary() {
+    for (remaining, rl) in REMAINING_LENGTH_BOUNDARIES {
+        // 3.x: topic length, topic "t", payload.
+        let payload = patterned(remaining - 3);
+        let mut header = vec![0x30];
+        header.extend_from_slice(rl);
+        let mut body = vec![0, 1, b't'];
+        body.extend_from_slice(&payload);
+        let p = Publish {
+            payload: Bytes::from(payload),
+            ..publish(QoS::AtMostOnce, "t", None, b"")
+        };
+        for v in V3 {
+            boundary_both_ways(v, &header, &body, Packet::Publish(p.clone()));
+        }
+
+        // 5.0 without properties: an empty property block after the topic.
+        let payload = patterned(remaining - 4);
+        let mut body = vec![0, 1, b't', 0];
+        body.extend_from_slice(&payload);
+        let p = Publish {
+            payload: Bytes::from(payload),
+            ..publish(QoS::AtMostOnce, "t", None, b"")
+        };
+        boundary_both_ways(V5, &header, &body, Packet::Publish(p));
+
+        // 5.0 with a property (the encoder's other PUBLISH path): QoS 1,
+        // id 0x0102, Message Expiry Interval 60.
+        let payload = patterned(remaining - 11);
+        let mut header = vec![0x32];
+        header.extend_from_slice(rl);
+        let mut body = vec![0, 1, b't', 0x01, 0x02, 5, 0x02, 0, 0, 0, 60];
+        body.extend_from_slice(&payload);
+        let mut p = Publish {
+            payload: Bytes::from(payload),
+            ..publish(QoS::AtLeastOnce, "t", Some(0x0102), b"")
+        };
+        p.properties.message_expiry_interval = Some(60);
+        boundary_both_ways(V5, &header, &body, Packet::Publish(p));
+    }
+}
+
+#[test]
+fn suback_remaining_length_at_every_width_boundary() {
+    // A packet other than PUBLISH: SUBACK with one return code per byte.
+    let cycle = [
+        ReasonCode::Success,
+        ReasonCode::GrantedQoS1,
+        ReasonCode::GrantedQoS2,
+        ReasonCode::UnspecifiedError,
+    ];
+    for (remaining, rl) in REMAINING_LENGTH_BOUNDARIES {
+        let mut header = vec![0x90];
+        header.extend_from_slice(rl);
+        for v in ALL {
+            // Packet id 7, then (5.0) an empty property block, then the codes.
+            let mut body = vec![0, 7];
+            if v == V5 {
+                body.push(0);
+            }
+            let n = remaining - body.len();
+            let codes: Vec<ReasonCode> = (0..n).map(|i| cycle[i % 3 + i / 5 % 2]).collect();
+            body.extend(codes.iter().map(|c| *c as u8));
+            let p = Packet::SubAck(SubAck {
+                packet_id: pid(7),
+                codes,
+                properties: Properties::EMPTY,
+            });
+            boundary_both_ways(v, &header, &body, p);
+        }
     }
 }
 

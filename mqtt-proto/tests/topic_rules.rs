@@ -269,6 +269,29 @@ fn weathr_routing_from_the_seed_guide() {
     assert!(matches("americas/south/#", "americas/south"));
 }
 
+#[test]
+fn every_topic_error_says_what_is_wrong_in_its_own_words() {
+    // The messages adapters show to users: one per rule, none empty.
+    let errors = [
+        TopicError::Empty,
+        TopicError::TooLong { len: 65_536 },
+        TopicError::NullCharacter,
+        TopicError::WildcardInTopicName,
+        TopicError::MultiLevelWildcardNotLast,
+        TopicError::SingleLevelWildcardNotWholeLevel,
+        TopicError::SharedSubscriptionEmptyGroup,
+        TopicError::SharedSubscriptionInvalidGroup,
+        TopicError::SharedSubscriptionMissingFilter,
+    ];
+    let texts: std::collections::BTreeSet<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(texts.len(), errors.len(), "{texts:?}");
+    assert!(texts.iter().all(|t| !t.is_empty()));
+    assert_eq!(
+        TopicError::WildcardInTopicName.to_string(),
+        "topic name contains a wildcard"
+    );
+}
+
 // ---------------------------------------------------------- properties
 
 /// An independent matcher: recursion over levels, straight from §4.7.

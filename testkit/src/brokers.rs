@@ -22,8 +22,10 @@ pub enum BrokerKind {
     Unknown,
 }
 
-/// What a broker supports, as observed on these machines (each claim is checked by
-/// `testkit/tests/capabilities.rs` against every broker under test).
+/// What a broker supports, as observed on these machines. Each claim but one is checked by
+/// `testkit/tests/capabilities.rs` against every broker under test (and Mosquitto's
+/// `websocket: None` against the installed `mosquitto` binary); `disconnect_slot_race` is an
+/// observation of a race, documented there, not checked by a test.
 ///
 /// Tests read this table instead of skipping: where a broker lacks a feature, the test asserts
 /// the broker's documented behaviour for it (for example RabbitMQ answering a QoS 2 PUBLISH with
@@ -60,9 +62,10 @@ pub struct Capabilities {
     /// *another* connection accepted at that moment: rumqttd 0.20 handles the DISCONNECT and
     /// the socket close as two disconnections of one connection slot, and the slot may belong
     /// to the new client by the second one. Clients under test should half-close after
-    /// DISCONNECT and wait (briefly) for the broker to close. Observed, not asserted by a test
-    /// (it is a race): 6 of 40 rapid connect/subscribe/disconnect rounds failed without the
-    /// wait, 0 of 120 with it.
+    /// DISCONNECT and wait (briefly) for the broker to close. Not checked by a test (a race: a
+    /// check would be slow and could pass by luck either way): 6 of 40 rapid
+    /// connect/subscribe/disconnect rounds failed without the wait, 0 of 120 with it, on the
+    /// embedded broker; `false` elsewhere means only "not observed".
     pub disconnect_slot_race: bool,
 }
 
@@ -216,6 +219,54 @@ pub fn brokers() -> Result<Vec<Broker>> {
     Ok(list)
 }
 
+/// The environment variable CI systems set to `true` (GitHub Actions, GitLab, `.ci/run`).
+pub const CI_ENV: &str = "CI";
+
+/// The brokers of `kind` among the brokers under test, for the test named `test` that needs
+/// one: the one rule for every broker-gated test.
+///
+/// When there is none, the test can check nothing, and must not pass silently:
+/// - outside CI it prints `SKIPPED: <test> needs <broker>; set MQTT_TEST_BROKERS=...` to stderr
+///   (shown with `--nocapture`, and by the harness when the test fails) and returns an empty
+///   list, so the caller's loop checks nothing;
+/// - in CI (`CI=true`), where the broker is installed on purpose, it panics: a missing broker
+///   is a broken CI machine, not a pass.
+///
+/// # Errors
+/// As [`brokers`]: the embedded broker does not start, or `MQTT_TEST_BROKERS` is malformed.
+///
+/// ```no_run
+/// for rabbit in mqtt_testkit::brokers_for_test("web_mqtt_404", mqtt_testkit::BrokerKind::RabbitMq)? {
+///     println!("checking {}", rabbit.url());
+/// }
+/// # Ok::<(), mqtt_testkit::Error>(())
+/// ```
+pub fn brokers_for_test(test: &str, kind: BrokerKind) -> Result<Vec<Broker>> {
+    let found: Vec<Broker> = brokers()?.into_iter().filter(|b| b.kind == kind).collect();
+    if found.is_empty() {
+        let ci = std::env::var(CI_ENV).is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+        missing_broker(test, kind, ci);
+    }
+    Ok(found)
+}
+
+/// Reports that `test` found no broker of `kind`: a panic in CI, a `SKIPPED` line otherwise.
+fn missing_broker(test: &str, kind: BrokerKind, ci: bool) {
+    let (what, example) = match kind {
+        BrokerKind::Mosquitto => ("Mosquitto", "mosquitto=mqtt://127.0.0.1:1883"),
+        BrokerKind::RabbitMq => (
+            "RabbitMQ (rabbitmq_mqtt, rabbitmq_web_mqtt)",
+            "rabbitmq=mqtt://127.0.0.1:1884",
+        ),
+        BrokerKind::Embedded | BrokerKind::Unknown => ("a broker", "name=mqtt://HOST:PORT"),
+    };
+    let line = format!("SKIPPED: {test} needs {what}; set {TEST_BROKERS_ENV}={example}");
+    if ci {
+        panic!("{line} ({CI_ENV}=true: a missing broker fails the test in CI)");
+    }
+    eprintln!("{line}");
+}
+
 /// Parses a `name=url,name=url` list (the format of `MQTT_TEST_BROKERS`). Empty entries are
 /// ignored; a malformed entry is an error, never silently dropped.
 pub fn parse_broker_list(spec: &str) -> Result<Vec<Broker>> {
@@ -276,6 +327,29 @@ fn host_of(url: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[should_panic(
+        expected = "SKIPPED: some_test needs RabbitMQ (rabbitmq_mqtt, rabbitmq_web_mqtt); \
+                    set MQTT_TEST_BROKERS=rabbitmq=mqtt://127.0.0.1:1884 (CI=true"
+    )]
+    fn a_missing_broker_fails_the_test_in_ci() {
+        missing_broker("some_test", BrokerKind::RabbitMq, true);
+    }
+
+    #[test]
+    fn a_missing_broker_outside_ci_is_reported_and_not_fatal() {
+        // Returns (the line goes to stderr): the caller checks an empty list.
+        missing_broker("some_test", BrokerKind::Mosquitto, false);
+    }
+
+    #[test]
+    fn brokers_for_test_returns_only_brokers_of_the_kind() {
+        // The embedded broker is always under test, so asking for it never skips.
+        let found = brokers_for_test("this_test", BrokerKind::Embedded).unwrap();
+        assert!(!found.is_empty());
+        assert!(found.iter().all(|b| b.kind == BrokerKind::Embedded));
+    }
 
     #[test]
     fn broker_list_maps_names_to_kinds_in_order() {

@@ -4,7 +4,8 @@
 //!   MQTT 5.0 and WebSocket listeners. One shared instance per process: [`EmbeddedBroker::shared`].
 //! - [`brokers`]: the brokers under test — the embedded one, plus every `name=url` of
 //!   `MQTT_TEST_BROKERS` — each with a [`Capabilities`] table, so a test states what it expects
-//!   of a broker that lacks a feature instead of skipping it.
+//!   of a broker that lacks a feature instead of skipping it. A test that needs a broker of one
+//!   kind gets them from [`brokers_for_test`]: missing, it says `SKIPPED` (and fails in CI).
 //! - [`example_broker`]: the broker an example should use (`MQTT_URL`, else a local broker on
 //!   1883, else the embedded one).
 //! - [`MosquittoTls`]: a private Mosquitto with TLS and mutual-TLS listeners and generated
@@ -41,7 +42,10 @@ mod raw_sub;
 pub mod seed;
 pub mod support;
 
-pub use brokers::{brokers, parse_broker_list, Broker, BrokerKind, Capabilities, TEST_BROKERS_ENV};
+pub use brokers::{
+    brokers, brokers_for_test, parse_broker_list, Broker, BrokerKind, Capabilities, CI_ENV,
+    TEST_BROKERS_ENV,
+};
 pub use embedded::{EmbeddedBroker, EMBEDDED_MAX_PAYLOAD};
 pub use error::{Error, Result};
 pub use example::{example_broker, example_broker_for, MQTT_URL_ENV};

@@ -159,6 +159,67 @@ impl MosquittoTls {
         Ok(broker)
     }
 
+    /// Whether the installed `mosquitto` can serve MQTT over WebSockets (the claim behind
+    /// [`Capabilities::mosquitto`](crate::Capabilities::mosquitto)'s `websocket: None`).
+    ///
+    /// Starts it with a single `protocol websockets` listener on a free loopback port and waits
+    /// until that port accepts a connection (`true`) or the process exits (`false`: Debian's
+    /// 2.0.11 build logs "Unable to start any listening sockets"). The process is killed before
+    /// returning.
+    ///
+    /// # Errors
+    /// [`Error::MosquittoNotFound`] without the binary; I/O errors preparing its directory;
+    /// [`Error::NotReady`] when it neither listens nor exits within the start-up timeout.
+    pub fn serves_websockets() -> Result<bool> {
+        let binary = find_mosquitto().ok_or(Error::MosquittoNotFound)?;
+        let dir = tempfile::Builder::new()
+            .prefix("mqtt-testkit-mosquitto-ws-")
+            .tempdir()
+            .map_err(|e| Error::io("creating a temporary directory", e))?;
+        make_readable(dir.path(), 0o755)?;
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_loopback_port()?));
+        let conf = dir.path().join("mosquitto.conf");
+        fs::write(
+            &conf,
+            format!(
+                "persistence false\nallow_anonymous true\nlog_dest stderr\n\
+                 listener {} 127.0.0.1\nprotocol websockets\n",
+                addr.port()
+            ),
+        )
+        .map_err(|e| Error::io(format!("writing {}", conf.display()), e))?;
+        make_readable(&conf, 0o644)?;
+        let mut child = Command::new(&binary)
+            .arg("-c")
+            .arg(&conf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| Error::io(format!("spawning {}", binary.display()), e))?;
+        let outcome = wait_for_port(
+            "mosquitto (websockets)",
+            addr,
+            READY_TIMEOUT,
+            || match child.try_wait() {
+                Ok(None) => Ok(()),
+                Ok(Some(status)) => Err(Error::MosquittoExited {
+                    status: status.to_string(),
+                    log: String::new(),
+                }),
+                Err(e) => Err(Error::io("waiting for mosquitto", e)),
+            },
+        );
+        // Gone already when it refused the listener; nothing to do with either error.
+        let _ = child.kill();
+        let _ = child.wait();
+        match outcome {
+            Ok(()) => Ok(true),
+            Err(Error::MosquittoExited { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `mqtts://127.0.0.1:PORT` of the TLS listener (no client certificate needed).
     pub fn url(&self) -> String {
         format!("mqtts://{}", self.tls)

@@ -1,6 +1,7 @@
 //! Every claim of the capability tables, checked against every broker under test (the embedded
 //! rumqttd, plus each broker of `MQTT_TEST_BROKERS`) and every protocol version it speaks, with
-//! hand-written packets.
+//! hand-written packets. Mosquitto's `websocket: None` is checked against the installed
+//! binary. Not checked: `disconnect_slot_race`, an observed race (see its documentation).
 //!
 //! A claim of "not supported" is checked as much as a claim of support: the table is what the
 //! adapters' integration tests rely on to state their expectations per broker.
@@ -10,7 +11,7 @@ mod raw;
 use std::time::{Duration, Instant};
 
 use mqtt_sansio::{ProtocolVersion, QoS};
-use mqtt_testkit::{brokers, Broker, BrokerKind};
+use mqtt_testkit::{brokers, Broker, BrokerKind, Capabilities, MosquittoTls};
 use raw::{client_id, topic, ConnectOutcome, RawClient, Will, ABSENCE_WINDOW, EXPECT_TIMEOUT};
 
 /// Read slice used while collecting several deliveries from several clients.
@@ -345,4 +346,20 @@ fn v5_puback_for_a_publish_without_subscribers() {
         assert_eq!(reason, expected, "{}: PUBACK reason code", broker.name);
         client.disconnect();
     }
+}
+
+#[test]
+fn mosquitto_serves_websockets_exactly_when_its_table_has_a_websocket_url() {
+    // The table says Debian's build has no WebSockets: the installed binary must refuse a
+    // `protocol websockets` listener. If a build with WebSockets is installed, this fails and
+    // the table must change.
+    let serves = MosquittoTls::serves_websockets()
+        .expect("the mosquitto binary is required (.ci/run installs it)");
+    let table = Capabilities::mosquitto("mqtt://127.0.0.1:1883");
+    assert_eq!(
+        table.websocket.is_some(),
+        serves,
+        "table websocket {:?}, installed mosquitto serves WebSockets: {serves}",
+        table.websocket
+    );
 }

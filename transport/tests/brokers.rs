@@ -1,6 +1,7 @@
 //! CONNECT / CONNACK through the transport stack against real brokers: the private Mosquitto
 //! TLS instance (TLS and mutual TLS), and every WebSocket listener among the brokers under
-//! test (the embedded rumqttd; RabbitMQ's Web MQTT when `MQTT_TEST_BROKERS` names rabbitmq).
+//! test (the embedded rumqttd; RabbitMQ's Web MQTT when `MQTT_TEST_BROKERS` names rabbitmq: a
+//! test that needs RabbitMQ says `SKIPPED` without it, and fails in CI).
 //! The MQTT packets are hand-written bytes; the point is the transport.
 
 use std::io::{self, Read, Write};
@@ -229,14 +230,11 @@ fn websocket_to_a_wrong_port_kind_fails_cleanly() {
 fn rabbitmq_web_mqtt_refuses_the_default_path_with_404() {
     // RabbitMQ serves Web MQTT on /ws only; `ws://host:15675` (path /mqtt by default) must
     // surface as an HTTP status, not as a hang or a garbled stream.
-    let rabbits: Vec<_> = brokers()
-        .unwrap()
-        .into_iter()
-        .filter(|b| b.kind == mqtt_testkit::BrokerKind::RabbitMq)
-        .collect();
-    if rabbits.is_empty() {
-        eprintln!("MQTT_TEST_BROKERS names no rabbitmq broker: nothing to check here");
-    }
+    let rabbits = mqtt_testkit::brokers_for_test(
+        "rabbitmq_web_mqtt_refuses_the_default_path_with_404",
+        mqtt_testkit::BrokerKind::RabbitMq,
+    )
+    .unwrap();
     for broker in rabbits {
         let ws = broker
             .caps

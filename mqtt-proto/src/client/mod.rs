@@ -181,6 +181,9 @@ pub struct Client<I: Instant> {
     next_request_id: u64,
     next_seq: u64,
     inflight: BTreeMap<u64, Inflight<I>>,
+    /// In-flight publishes marked `resend`: kept back at reconnect because
+    /// the broker's Receive Maximum had no room for them yet.
+    resends_waiting: usize,
     inflight_by_pid: BTreeMap<u16, u64>,
     queue: VecDeque<Queued<I>>,
     requests_pending: VecDeque<Request>,
@@ -247,6 +250,7 @@ impl<I: Instant> Client<I> {
             next_request_id: 1,
             next_seq: 0,
             inflight: BTreeMap::new(),
+            resends_waiting: 0,
             inflight_by_pid: BTreeMap::new(),
             queue: VecDeque::new(),
             requests_pending: VecDeque::new(),

@@ -36,6 +36,9 @@ pub(crate) struct Inflight<I> {
     /// Connections that ended soon after it was sent on them, without its
     /// acknowledgement (see `Config::max_publish_attempts`). Not in snapshots.
     pub(crate) attempts: u16,
+    /// Not yet resent on this connection: at reconnect the broker's Receive
+    /// Maximum had no room for it (see `resend_session`).
+    pub(crate) resend: bool,
 }
 
 impl<I> Inflight<I> {
@@ -172,8 +175,9 @@ impl<I: Instant> Client<I> {
             let Some(e) = self.inflight.get_mut(&seq) else {
                 continue;
             };
-            if e.state == Awaiting::Comp {
-                // PUBREC received: the broker has it.
+            if e.state == Awaiting::Comp || e.resend {
+                // PUBREC received: the broker has it; or not sent on this
+                // connection (held back for its Receive Maximum).
                 continue;
             }
             e.attempts = e.attempts.saturating_add(1);
@@ -202,8 +206,29 @@ impl<I: Instant> Client<I> {
         }
     }
 
-    /// Sends queued publishes while connected and the window allows.
+    /// Sends what waits while connected and the window allows: first the
+    /// in-flight publishes held back at reconnect, in order, then the queue.
     pub(super) fn pump(&mut self, now: I) {
+        while self.state == State::Connected
+            && self.resends_waiting > 0
+            && self.inflight.len() - self.resends_waiting < self.window()
+        {
+            let Some(seq) = self
+                .inflight
+                .iter()
+                .find_map(|(seq, e)| e.resend.then_some(*seq))
+            else {
+                // Invariant: `resends_waiting` counts the entries marked `resend`.
+                self.resends_waiting = 0;
+                break;
+            };
+            let Some(mut entry) = self.inflight.remove(&seq) else {
+                break;
+            };
+            entry.resend = false;
+            self.resends_waiting -= 1;
+            self.resend_publish(now, seq, entry);
+        }
         while self.state == State::Connected && self.output_has_room() {
             let Some(front) = self.queue.front() else {
                 break;
@@ -319,6 +344,7 @@ impl<I: Instant> Client<I> {
                         accepted_at,
                         pubrec: None,
                         attempts: 0,
+                        resend: false,
                     },
                 );
             }
@@ -367,36 +393,58 @@ impl<I: Instant> Client<I> {
 
     /// CONNACK with Session Present: resend every in-flight publish with DUP
     /// and every PUBREL, in original order `[MQTT-4.4.0-1]` (v5 `[MQTT-4.4.0-1]`).
+    /// Resent publishes count against the broker's Receive Maximum like new
+    /// ones `[MQTT-3.3.4-7]` (its quota starts again on every connection, and
+    /// may be smaller than before): those without room are marked `resend`
+    /// and go out, in order, as acknowledgements free it (`pump`).
     pub(super) fn resend_session(&mut self, now: I) {
+        let window = self.window();
+        let mut used = 0;
+        self.resends_waiting = 0;
         let seqs: Vec<u64> = self.inflight.keys().copied().collect();
         for seq in seqs {
             let Some(mut entry) = self.inflight.remove(&seq) else {
                 continue;
             };
+            entry.resend = false;
             match entry.state {
+                Awaiting::Ack | Awaiting::Rec if used >= window => {
+                    entry.resend = true;
+                    self.resends_waiting += 1;
+                    self.inflight.insert(seq, entry);
+                }
                 Awaiting::Ack | Awaiting::Rec => {
-                    entry.publish.dup = true;
-                    // Aliases do not survive the connection: full topic `[MQTT-3.3.2-7]`.
-                    if self.send_publish(now, &mut entry.publish).is_err() {
-                        // The broker's new Maximum Packet Size no longer fits it:
-                        // hand it back rather than hold it forever.
-                        let pid = entry.packet_id();
-                        self.inflight_by_pid.remove(&pid.get());
-                        self.ids.release(pid);
-                        self.push_event(Event::PublishFailed {
-                            id: entry.id,
-                            error: PublishFailure::RejectedByLimits,
-                        });
-                        continue;
-                    }
+                    used += 1;
+                    self.resend_publish(now, seq, entry);
                 }
                 Awaiting::Comp => {
+                    // Counted as using the window too, as `pump` counts it.
+                    used += 1;
                     let pid = entry.packet_id();
                     let _ = self.send(now, &Packet::PubRel(ack(pid, ReasonCode::Success)));
+                    self.inflight.insert(seq, entry);
                 }
             }
-            self.inflight.insert(seq, entry);
         }
+    }
+
+    /// Sends an in-flight publish again (DUP) and puts it back in flight.
+    fn resend_publish(&mut self, now: I, seq: u64, mut entry: Inflight<I>) {
+        entry.publish.dup = true;
+        // Aliases do not survive the connection: full topic `[MQTT-3.3.2-7]`.
+        if self.send_publish(now, &mut entry.publish).is_err() {
+            // The broker's new Maximum Packet Size no longer fits it:
+            // hand it back rather than hold it forever.
+            let pid = entry.packet_id();
+            self.inflight_by_pid.remove(&pid.get());
+            self.ids.release(pid);
+            self.push_event(Event::PublishFailed {
+                id: entry.id,
+                error: PublishFailure::RejectedByLimits,
+            });
+            return;
+        }
+        self.inflight.insert(seq, entry);
     }
 
     /// CONNACK without Session Present: the broker forgot the session.
@@ -413,6 +461,7 @@ impl<I: Instant> Client<I> {
             self.ids.release(pid);
         }
         let entries: Vec<Inflight<I>> = core::mem::take(&mut self.inflight).into_values().collect();
+        self.resends_waiting = 0;
         self.inflight_by_pid.clear();
         let resend = self.cfg.on_session_lost == SessionLostPolicy::Resend;
         let mut affected = Vec::new();
@@ -470,7 +519,12 @@ impl<I: Instant> Client<I> {
 
     fn take_inflight(&mut self, pid: PacketId) -> Option<(u64, Inflight<I>)> {
         let seq = *self.inflight_by_pid.get(&pid.get())?;
-        let entry = self.inflight.remove(&seq)?;
+        let mut entry = self.inflight.remove(&seq)?;
+        if entry.resend {
+            // Acknowledged before we resent it: nothing left to resend.
+            entry.resend = false;
+            self.resends_waiting -= 1;
+        }
         Some((seq, entry))
     }
 

@@ -284,6 +284,19 @@ impl<I: Instant> Client<I> {
         }
     }
 
+    /// Whether a SUBSCRIBE naming `filter`, made after request `after`, is
+    /// still waiting or unacknowledged (the registry entry is then its own).
+    fn later_subscribe_outstanding(&self, filter: &str, after: RequestId) -> bool {
+        self.requests_pending
+            .iter()
+            .chain(self.requests_inflight.values())
+            .any(|r| {
+                r.id > after
+                    && matches!(&r.kind, RequestKind::Subscribe(fs)
+                        if fs.iter().any(|f| f.filter.as_str() == filter))
+            })
+    }
+
     fn take_request(&mut self, pid: crate::codec::PacketId) -> Option<Request> {
         let r = self.requests_inflight.remove(&pid.get())?;
         self.ids.release(pid);
@@ -325,7 +338,12 @@ impl<I: Instant> Client<I> {
             };
             match granted {
                 Some(q) => self.subs.grant(&f.filter, q),
-                None => self.subs.refuse(&f.filter),
+                // A later SUBSCRIBE of the filter still outstanding decides.
+                None => {
+                    if !self.later_subscribe_outstanding(&f.filter, id) {
+                        self.subs.refuse(&f.filter);
+                    }
+                }
             }
             names.push(f.filter);
         }
@@ -364,7 +382,9 @@ impl<I: Instant> Client<I> {
         };
         for (i, f) in filters.iter().enumerate() {
             let removed = !ack.codes.get(i).is_some_and(|c| c.is_error());
-            if removed {
+            // A SUBSCRIBE to the same filter made after this UNSUBSCRIBE owns
+            // the registry entry now: the broker applies the two in order.
+            if removed && !self.later_subscribe_outstanding(f, id) {
                 self.subs.remove(f);
             }
         }

@@ -198,9 +198,11 @@ impl<I: Instant> Client<I> {
         }
         client.next_publish_id = next_publish_id;
         client.next_request_id = next_request_id;
-        // An id at or above its counter would be handed out again.
-        let issued_publish = |id: u64| {
-            if id < next_publish_id {
+        // An id at or above its counter would be handed out again, and one
+        // seen twice would name two publishes (each would resolve under it).
+        let mut seen_publish_ids = alloc::collections::BTreeSet::new();
+        let mut issued_publish = |id: u64| {
+            if id < next_publish_id && seen_publish_ids.insert(id) {
                 Ok(PublishId(id))
             } else {
                 Err(RestoreError::Corrupt)
@@ -236,6 +238,7 @@ impl<I: Instant> Client<I> {
                     accepted_at: now,
                     pubrec: None,
                     attempts: 0,
+                    resend: false,
                 },
             );
         }
@@ -317,9 +320,10 @@ impl<I: Instant> Client<I> {
             });
         }
 
+        let mut seen_request_ids = alloc::collections::BTreeSet::new();
         for _ in 0..r.u32()? {
             let id = r.u64()?;
-            if id >= next_request_id {
+            if id >= next_request_id || !seen_request_ids.insert(id) {
                 return Err(RestoreError::Corrupt);
             }
             let id = RequestId(id);
@@ -494,6 +498,34 @@ mod tests {
         // Wind the counter back onto the queued message's id: the next
         // publish after restore would get the same id.
         let snap = with_counter(snap, counters_at("c"), id.0);
+        assert_eq!(
+            Client::<Duration>::restore(Config::default(), &snap, Duration::ZERO).err(),
+            Some(RestoreError::Corrupt)
+        );
+    }
+
+    #[test]
+    fn a_request_id_given_to_two_waiting_unsubscribes_is_corrupt() {
+        let mut client = Client::<Duration>::new(Config::default().client_id("c")).unwrap();
+        let mut ids = alloc::vec::Vec::new();
+        for f in ["a", "b"] {
+            ids.push(
+                client
+                    .unsubscribe(
+                        Duration::ZERO,
+                        alloc::vec![ByteStr::from_static(f)],
+                        Properties::default(),
+                    )
+                    .unwrap(),
+            );
+        }
+        let mut snap = client.snapshot(Duration::ZERO).unwrap();
+        assert!(Client::<Duration>::restore(Config::default(), &snap, Duration::ZERO).is_ok());
+        // The last record: id (8 bytes), filter count (2), filter "b" (2 + 1).
+        let at = snap.len() - 13;
+        assert_eq!(snap[at..at + 8], ids[1].0.to_be_bytes());
+        snap[at..at + 8].copy_from_slice(&ids[0].0.to_be_bytes());
+        // Accepting it would complete two unsubscribes under one id.
         assert_eq!(
             Client::<Duration>::restore(Config::default(), &snap, Duration::ZERO).err(),
             Some(RestoreError::Corrupt)

@@ -1,12 +1,15 @@
 //! Test support: a small sans-IO MODEL BROKER and a virtual-clock `Pair`
 //! that drives one `Client` against it in memory.
 //!
-//! The broker speaks the real wire format (through the crate's codec) and
-//! keeps sessions by client id across connections, so reconnect and session
-//! tests see what a real broker would do. Its behaviour is configurable
-//! (`Behaviour`) to play well-behaved and misbehaving brokers (RabbitMQ's
-//! PUBACK for QoS 2, silent links, refusals). Tests can also inject any
-//! packet with `Pair::broker_send`.
+//! The broker speaks the real wire format through the crate's codec (which
+//! has its own hand-written byte vectors, `codec_vectors.rs`), but matches
+//! topics with a matcher of its own (`filter_matches`), so a matching bug
+//! in the crate shows up as a wrong delivery. It enforces the Receive
+//! Maximum it announces and keeps sessions by client id across connections,
+//! so reconnect and session tests see what a real broker would do. Its
+//! behaviour is configurable (`Behaviour`) to play well-behaved and
+//! misbehaving brokers (RabbitMQ's PUBACK for QoS 2, silent links,
+//! refusals). Tests can also inject any packet with `Pair::broker_send`.
 //!
 //! The clock is a `Duration` since an origin; `Pair::advance` jumps from
 //! deadline to deadline, so minutes of keepalive and backoff run in
@@ -110,6 +113,15 @@ pub struct Broker {
     pub closed: bool,
     /// SUBSCRIBE / UNSUBSCRIBE ids of this connection not yet acknowledged.
     pub request_ids_in_flight: BTreeSet<u16>,
+    /// Client QoS 1/2 publish ids received on this connection and not yet
+    /// acknowledged (PUBACK, PUBCOMP, or PUBREC with an error).
+    pub unacked_on_connection: BTreeSet<u16>,
+    /// The Receive Maximum in this connection's CONNACK (65,535 if none).
+    pub announced_receive_max: u16,
+    /// Successful CONNACKs sent without Session Present (a new session), on
+    /// every connection: more than the client saw means one was lost in a
+    /// cut, and the client cannot know its session was replaced.
+    pub new_sessions: usize,
     rx: BytesMut,
     out: BytesMut,
     connected: bool,
@@ -133,6 +145,7 @@ impl Broker {
         self.connected = false;
         self.closed = false;
         self.request_ids_in_flight.clear();
+        self.unacked_on_connection.clear();
     }
 
     /// Records a packet id the client starts using; a new packet must not
@@ -144,6 +157,23 @@ impl Broker {
         if !resend && (in_pub || in_req) {
             self.errors
                 .push(format!("{what} reused packet id {v} while in flight"));
+        }
+    }
+
+    /// A QoS 1 or 2 PUBLISH `id` arrived on this connection (new or resent).
+    /// An MQTT 5 client may have at most our Receive Maximum of them
+    /// unacknowledged on a connection [MQTT-3.3.4-7]; resends after a
+    /// reconnect count too (§4.9: the quota starts again at Receive Maximum).
+    fn check_receive_maximum(&mut self, id: u16) {
+        if !self.v5() || !self.unacked_on_connection.insert(id) {
+            return;
+        }
+        let max = self.announced_receive_max;
+        let unacked = self.unacked_on_connection.len();
+        if unacked > usize::from(max) {
+            self.errors.push(format!(
+                "Receive Maximum {max} exceeded: {unacked} unacknowledged QoS>0 PUBLISH"
+            ));
         }
     }
 
@@ -171,6 +201,17 @@ impl Broker {
 
     /// Sends any packet to the client (for misbehaviour tests).
     pub fn send(&mut self, p: &Packet) {
+        // An acknowledgement that ends a client publish, injected by a test
+        // or sent by the broker, frees its id and its Receive Maximum slot.
+        let done = match p {
+            Packet::PubAck(r) | Packet::PubComp(r) => Some(r.packet_id),
+            Packet::PubRec(r) if r.reason.is_error() => Some(r.packet_id),
+            _ => None,
+        };
+        if let (Some(id), Some(_)) = (done, &self.client_id) {
+            self.session().client_ids_in_flight.remove(&id.get());
+            self.unacked_on_connection.remove(&id.get());
+        }
         let v = self.version.unwrap_or(ProtocolVersion::V3_1_1);
         codec::encode(p, v, usize::MAX >> 1, &mut self.out).expect("model broker packet encodes");
     }
@@ -231,6 +272,10 @@ impl Broker {
                 self.client_id = Some(id);
                 self.session();
                 self.connected = true;
+                self.announced_receive_max = props.receive_maximum.unwrap_or(u16::MAX);
+                if !present {
+                    self.new_sessions += 1;
+                }
                 self.send(&Packet::ConnAck(ConnAck {
                     session_present: present,
                     code: ReasonCode::Success,
@@ -256,6 +301,7 @@ impl Broker {
                 if let Some(id) = p.packet_id {
                     self.claim_client_id(id, "PUBLISH", p.dup);
                     self.session().client_ids_in_flight.insert(id.get());
+                    self.check_receive_maximum(id.get());
                 }
                 match (p.qos, p.packet_id) {
                     (QoS::AtMostOnce, _) => self.accept_message(p),
@@ -396,7 +442,7 @@ impl Broker {
             .session()
             .subs
             .iter()
-            .filter(|(f, _)| mqtt_sansio::topic::matches(f, &p.topic))
+            .filter(|(f, _)| filter_matches(f, &p.topic))
             .map(|(_, v)| *v)
             .collect();
         if matching.is_empty() {
@@ -473,6 +519,39 @@ impl Broker {
     pub fn received_of<T>(&self, f: impl Fn(&Packet) -> Option<T>) -> Vec<T> {
         self.received.iter().filter_map(f).collect()
     }
+}
+
+/// The broker's own topic matcher, written from §4.7 and §4.8.2 without the
+/// crate's `topic` module, so that a matching bug there shows up as a
+/// missing or extra delivery in the client tests rather than being agreed
+/// with. A shared filter `$share/{group}/{filter}` matches what `filter`
+/// matches.
+pub fn filter_matches(filter: &str, topic: &str) -> bool {
+    let filter = match filter.strip_prefix("$share/") {
+        Some(rest) => match rest.split_once('/') {
+            Some((_group, inner)) => inner,
+            None => return false,
+        },
+        None => filter,
+    };
+    // [MQTT-4.7.2-1]: a filter starting with a wildcard does not match a
+    // topic name starting with `$`.
+    if topic.starts_with('$') && (filter.starts_with('+') || filter.starts_with('#')) {
+        return false;
+    }
+    fn levels(f: &[&str], t: &[&str]) -> bool {
+        match (f.split_first(), t.split_first()) {
+            // `#` matches the parent level and any number of child levels.
+            (Some((&"#", [])), _) => true,
+            (Some((&"+", f)), Some((_, t))) => levels(f, t),
+            (Some((a, f)), Some((b, t))) => a == b && levels(f, t),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+    let f: Vec<&str> = filter.split('/').collect();
+    let t: Vec<&str> = topic.split('/').collect();
+    levels(&f, &t)
 }
 
 pub fn resp(packet_id: PacketId, reason: ReasonCode) -> PubResponse {

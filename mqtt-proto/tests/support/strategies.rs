@@ -56,13 +56,104 @@ pub fn packet_id() -> impl Strategy<Value = NonZeroU16> {
     (1u16..=u16::MAX).prop_map(|v| NonZeroU16::new(v).expect("range starts at 1"))
 }
 
-/// A UTF-8 string without U+0000 (any other code point allowed).
-pub fn mqtt_string() -> impl Strategy<Value = ByteStr> {
-    "[^\u{0}]{0,12}".prop_map(ByteStr::from)
+/// The longest UTF-8 string or binary field: a Two Byte Integer length.
+pub const MAX_FIELD: usize = 65_535;
+
+/// A field length in bytes: mostly short, sometimes anywhere up to the
+/// 65,535-byte limit, sometimes at the limit or just under it.
+fn long_len() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        3 => 13usize..=MAX_FIELD,
+        1 => (MAX_FIELD - 8)..=MAX_FIELD,
+        1 => Just(MAX_FIELD),
+    ]
 }
 
+/// `len` bytes of UTF-8 without U+0000, mixing one- to four-byte
+/// characters (chosen by `seed`), padded with ASCII to exactly `len`.
+/// `avoid` lists characters to leave out (wildcards in topic names).
+/// Built by repeating a block of 64 characters: cheap at 64 KiB.
+pub fn utf8_of_len(len: usize, seed: u64, avoid: &[char]) -> String {
+    const CHARS: [char; 9] = ['a', 'Z', '7', '/', ' ', 'é', 'Ω', '€', '😀'];
+    let mut x = seed | 1;
+    let mut block = String::new();
+    while block.chars().count() < 64 {
+        // xorshift: cheap, and shrinks with `seed`.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let c = CHARS[(x % CHARS.len() as u64) as usize];
+        if !avoid.contains(&c) {
+            block.push(c);
+        }
+    }
+    let mut s = String::with_capacity(len);
+    while s.len() + block.len() <= len {
+        s.push_str(&block);
+    }
+    for c in block.chars() {
+        if s.len() + c.len_utf8() > len {
+            break;
+        }
+        s.push(c);
+    }
+    while s.len() < len {
+        s.push('x');
+    }
+    s
+}
+
+/// `len` arbitrary-looking bytes from `seed`, built with block copies (a
+/// megabyte payload must not cost a megabyte of proptest value trees).
+pub fn bytes_of_len(len: usize, seed: u64) -> Bytes {
+    let mut x = seed | 1;
+    let block: Vec<u8> = (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        let n = (len - out.len()).min(block.len());
+        out.extend_from_slice(&block[..n]);
+    }
+    Bytes::from(out)
+}
+
+/// A UTF-8 string without U+0000 (any other code point allowed), from
+/// empty up to the 65,535-byte limit.
+pub fn mqtt_string() -> impl Strategy<Value = ByteStr> {
+    prop_oneof![
+        10 => "[^\u{0}]{0,12}".prop_map(ByteStr::from),
+        1 => (long_len(), any::<u64>()).prop_map(|(n, seed)| ByteStr::from(utf8_of_len(n, seed, &[]))),
+    ]
+}
+
+/// Binary data, from empty up to the 65,535-byte limit.
 pub fn binary() -> impl Strategy<Value = Bytes> {
-    vec(any::<u8>(), 0..24).prop_map(Bytes::from)
+    prop_oneof![
+        10 => vec(any::<u8>(), 0..24).prop_map(Bytes::from),
+        1 => (long_len(), any::<u64>()).prop_map(|(n, seed)| bytes_of_len(n, seed)),
+    ]
+}
+
+/// A PUBLISH payload. Its size decides the Remaining Length's width, so
+/// sizes are drawn around every width boundary (127/128, 16,383/16,384,
+/// 2,097,151/2,097,152) and across each width, not only small ones.
+pub fn payload() -> impl Strategy<Value = Bytes> {
+    prop_oneof![
+        24 => vec(any::<u8>(), 0..64).prop_map(Bytes::from),
+        2 => (64usize..=400, any::<u64>()).prop_map(|(n, s)| bytes_of_len(n, s)),
+        2 => (400usize..16_000, any::<u64>()).prop_map(|(n, s)| bytes_of_len(n, s)),
+        2 => (16_000usize..=16_600, any::<u64>()).prop_map(|(n, s)| bytes_of_len(n, s)),
+        // Three-byte lengths go up to 2 MiB; their code paths do not
+        // change with the size, so the middle of the range is sampled thin.
+        1 => (16_600usize..=300_000, any::<u64>()).prop_map(|(n, s)| bytes_of_len(n, s)),
+        1 => (2_096_800usize..=2_097_400, any::<u64>()).prop_map(|(n, s)| bytes_of_len(n, s)),
+    ]
 }
 
 fn level() -> impl Strategy<Value = String> {
@@ -72,16 +163,21 @@ fn level() -> impl Strategy<Value = String> {
     ]
 }
 
-/// A valid topic name: non-empty, no wildcards, no U+0000.
+/// A valid topic name: non-empty, no wildcards, no U+0000, up to the
+/// 65,535-byte limit.
 pub fn topic_name() -> impl Strategy<Value = ByteStr> {
-    (vec(level(), 1..5), prop_oneof![Just(""), Just("$")]).prop_map(|(levels, prefix)| {
-        let mut t = String::from(prefix);
-        t.push_str(&levels.join("/"));
-        if t.is_empty() {
-            t.push('t');
-        }
-        ByteStr::from(t)
-    })
+    let short =
+        (vec(level(), 1..5), prop_oneof![Just(""), Just("$")]).prop_map(|(levels, prefix)| {
+            let mut t = String::from(prefix);
+            t.push_str(&levels.join("/"));
+            if t.is_empty() {
+                t.push('t');
+            }
+            ByteStr::from(t)
+        });
+    let long = (long_len(), any::<u64>())
+        .prop_map(|(n, seed)| ByteStr::from(utf8_of_len(n, seed, &['+', '#'])));
+    prop_oneof![12 => short, 1 => long]
 }
 
 /// A valid topic filter, possibly with wildcards.
@@ -344,7 +440,7 @@ pub fn publish(version: ProtocolVersion) -> impl Strategy<Value = Publish> {
         any::<bool>(),
         packet_id(),
         props_for(version, Ctx::Publish),
-        vec(any::<u8>(), 0..64),
+        payload(),
     )
         .prop_map(
             move |(qos, dup, retain, topic, empty_topic, id, properties, payload)| {
@@ -362,7 +458,7 @@ pub fn publish(version: ProtocolVersion) -> impl Strategy<Value = Publish> {
                     topic,
                     packet_id: if qos0 { None } else { Some(id) },
                     properties,
-                    payload: Bytes::from(payload),
+                    payload,
                 }
             },
         )

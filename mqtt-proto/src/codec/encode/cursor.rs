@@ -151,6 +151,7 @@ fn copy(dst: &mut [MaybeUninit<u8>], src: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::{String, ToString};
     use alloc::vec::Vec;
 
     #[test]
@@ -186,8 +187,10 @@ mod tests {
     }
 
     #[test]
-    #[should_panic]
+    #[should_panic(expected = "out of range for slice")]
     fn writing_past_the_reservation_panics_rather_than_overrun() {
+        // `expected`: the cursor's own bounds check must be what panics,
+        // not the `debug_assert` after `f` (absent in release builds).
         let mut out = BytesMut::new();
         write_reserved(&mut out, 2, |c| {
             let room = c.buf.len();
@@ -195,5 +198,68 @@ mod tests {
                 c.u8(0);
             }
         });
+    }
+
+    /// Runs `write` on a cursor over `room` bytes that sit in front of
+    /// guard bytes, and returns the panic message and the guard bytes.
+    fn overrun(room: usize, write: impl FnOnce(&mut Cursor<'_>)) -> (String, Vec<u8>) {
+        extern crate std;
+        use std::panic::{catch_unwind, AssertUnwindSafe};
+        let mut backing = alloc::vec![MaybeUninit::new(0xA5u8); room + 64];
+        let (buf, guard) = backing.split_at_mut(room);
+        let result = catch_unwind(AssertUnwindSafe(|| write(&mut Cursor { buf, at: 0 })));
+        let message = match result {
+            Ok(()) => String::from("no panic"),
+            Err(e) => e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default(),
+        };
+        // SAFETY: every byte of `backing` was initialized above, and the
+        // cursor only ever writes initialized bytes.
+        #[allow(unsafe_code)]
+        let guard = guard.iter().map(|b| unsafe { b.assume_init() }).collect();
+        (message, guard)
+    }
+
+    #[test]
+    fn every_writer_checks_its_bounds_before_writing_a_byte_past_the_room() {
+        let long: Vec<u8> = (0..5000u32).map(|i| i as u8).collect();
+        type Write = fn(&mut Cursor<'_>, &[u8]);
+        // (name, bytes it writes, the write)
+        let writers: [(&str, usize, Write); 9] = [
+            ("u8", 1, |c, _| c.u8(1)),
+            ("u16", 2, |c, _| c.u16(0x0102)),
+            ("array", 4, |c, _| c.array([1, 2, 3, 4])),
+            ("vbi", 3, |c, _| c.vbi(16_384)),
+            ("slice 5", 5, |c, s| c.slice(&s[..5])),
+            ("slice 12", 12, |c, s| c.slice(&s[..12])),
+            ("slice 20", 20, |c, s| c.slice(&s[..20])),
+            ("slice 100", 100, |c, s| c.slice(&s[..100])),
+            ("slice 5000", 5000, |c, s| c.slice(&s[..5000])),
+        ];
+        for (name, n, write) in writers {
+            // One byte short, after one byte already written.
+            let (message, guard) = overrun(n, |c| {
+                c.u8(0);
+                write(c, &long);
+            });
+            assert!(
+                message.contains("out of range for slice"),
+                "{name}: {message}"
+            );
+            assert!(
+                guard.iter().all(|&b| b == 0xA5),
+                "{name} wrote past its room"
+            );
+            // With exactly enough room the same write succeeds.
+            let (message, _) = overrun(n + 1, |c| {
+                c.u8(0);
+                write(c, &long);
+                assert_eq!(c.written(), n + 1);
+            });
+            assert_eq!(message, "no panic", "{name}");
+        }
     }
 }
