@@ -53,6 +53,11 @@ pub fn decode_v5(data: &[u8]) {
 /// is enforced from the fixed header, and that every packet that decodes
 /// re-encodes to a packet that decodes to itself.
 ///
+/// Whether `buf` holds a whole fixed header (type byte and Remaining Length).
+fn header_complete(buf: &[u8]) -> bool {
+    buf[1..].iter().take(4).any(|b| b & 0x80 == 0)
+}
+
 /// Never panics for any input unless the codec breaks one of those rules.
 pub fn decode_bytes(data: &[u8], version: ProtocolVersion) {
     let mut at = 0;
@@ -69,7 +74,16 @@ pub fn decode_bytes(data: &[u8], version: ProtocolVersion) {
             }
             Ok(FrameStatus::Incomplete { needed }) => {
                 assert!(needed >= 1, "an incomplete frame needs at least one byte");
-                assert_eq!(streamed, Ok(None), "an incomplete frame is not a packet");
+                // Not a packet yet; refused already if its first byte is
+                // (when the whole fixed header is there to be read).
+                let expected = match (
+                    rest.len() >= 2,
+                    crate::codec::check_first_byte(rest[0], version),
+                ) {
+                    (true, Err(e)) if header_complete(rest) => Err(e),
+                    _ => Ok(None),
+                };
+                assert_eq!(streamed, expected, "an incomplete frame is not a packet");
                 assert_eq!(
                     buf.len(),
                     rest.len(),

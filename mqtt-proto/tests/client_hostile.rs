@@ -253,7 +253,16 @@ fn bytes_that_are_not_mqtt_end_the_connection_as_a_malformed_packet() {
     // [MQTT-4.13.1-1].
     let mut http = b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n\r\n".to_vec();
     http.extend_from_slice(b"<html><body><h1>400 Bad Request</h1></body></html>\r\n");
-    let cases: [(&str, &[u8], DecodeError); 3] = [
+    let cases: [(&str, &[u8], DecodeError); 4] = [
+        // Refused from its first byte, not after the 86 bytes 'T' announces.
+        (
+            "HTTP status line alone",
+            b"HTTP/1.1 400 Bad Request\r\n",
+            DecodeError::InvalidFixedHeaderFlags {
+                packet_type: PacketType::PubAck,
+                flags: 8,
+            },
+        ),
         // 0x48: PUBACK with flags 8; 'T' (84) as the Remaining Length.
         (
             "HTTP",

@@ -210,6 +210,20 @@ impl MosquittoTls {
                 Err(e) => Err(Error::io("waiting for mosquitto", e)),
             },
         );
+        // The port may answer for another process that took the same free
+        // port (tests run in parallel): only a mosquitto still running after
+        // a moment is serving it. It exits at once when it refuses the listener.
+        let outcome = outcome.and_then(|()| {
+            std::thread::sleep(Duration::from_millis(300));
+            match child.try_wait() {
+                Ok(None) => Ok(()),
+                Ok(Some(status)) => Err(Error::MosquittoExited {
+                    status: status.to_string(),
+                    log: String::new(),
+                }),
+                Err(e) => Err(Error::io("waiting for mosquitto", e)),
+            }
+        });
         // Gone already when it refused the listener; nothing to do with either error.
         let _ = child.kill();
         let _ = child.wait();

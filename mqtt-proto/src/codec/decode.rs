@@ -140,6 +140,7 @@ pub fn decode(
     };
     let len = packet_len(&h, max_packet_size)?;
     if buf.len() < len {
+        super::decode_ref::check_first_byte(h.byte1, version)?;
         return Ok(None);
     }
     decode_checked(buf.split_to(len).freeze(), h, version, Some)

@@ -98,6 +98,7 @@ pub fn decode_ref(
     };
     let len = packet_len(&h, max_packet_size)?;
     let Some(frame) = buf.get(..len) else {
+        check_first_byte(h.byte1, version)?;
         return Ok(None);
     };
     match decode_checked_ref(frame, h, version) {
@@ -194,6 +195,28 @@ fn decode_other(
         return Err(DecodeError::TrailingBytes { count: rest.len() });
     }
     Ok(packet)
+}
+
+/// What the first byte alone can refuse (a reserved packet type, flags the
+/// type does not allow, QoS 3, DUP on QoS 0), checked while the rest of a
+/// packet is still to come: a peer that is not speaking MQTT (an HTTP
+/// response starts with `H`, a PUBACK with flags 8) is refused at once
+/// instead of after as many bytes as its "Remaining Length" claims. Off the
+/// hot path: a whole packet is checked by its decoder.
+#[cold]
+pub(crate) fn check_first_byte(byte1: u8, version: ProtocolVersion) -> Result<(), DecodeError> {
+    let flags = byte1 & 0x0F;
+    let Some(pt) = PacketType::from_u8(byte1 >> 4) else {
+        return Err(DecodeError::ReservedPacketType);
+    };
+    if pt != PacketType::Publish {
+        return check_flags(pt, flags, version);
+    }
+    match (flags >> 1) & 0b11 {
+        3 => Err(DecodeError::InvalidQoS),
+        0 if flags & 0b1000 != 0 => Err(DecodeError::DupOnQoS0),
+        _ => Ok(()),
+    }
 }
 
 /// The fixed-header flags each type requires `[MQTT-2.2.2-1]` (v5 `[MQTT-2.1.3-1]`).

@@ -94,6 +94,7 @@ use core::num::NonZeroU16;
 mod bytestr;
 mod decode;
 mod decode_ref;
+pub(crate) use decode_ref::check_first_byte;
 mod encode;
 mod error;
 mod frame;
