@@ -205,6 +205,8 @@ pub struct Outcome {
     pub conns: u64,
     /// Failed connects and publishes (scale scenario).
     pub errors: u64,
+    /// Resident set size before the first connection (scale scenario), KiB.
+    pub base_rss_kib: u64,
     /// Free text: why a scale run stopped early, what failed.
     pub note: String,
 }
@@ -218,8 +220,15 @@ impl Outcome {
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
         format!(
-            "RESULT\tmsgs={}\tsecs={}\tp50={}\tp99={}\tconns={}\terrors={}\tnote={}",
-            self.msgs, self.secs, self.p50_us, self.p99_us, self.conns, self.errors, note
+            "RESULT\tmsgs={}\tsecs={}\tp50={}\tp99={}\tconns={}\terrors={}\tbase={}\tnote={}",
+            self.msgs,
+            self.secs,
+            self.p50_us,
+            self.p99_us,
+            self.conns,
+            self.errors,
+            self.base_rss_kib,
+            note
         )
     }
 
@@ -239,6 +248,7 @@ impl Outcome {
                 "p99" => o.p99_us = v.parse().ok()?,
                 "conns" => o.conns = v.parse().ok()?,
                 "errors" => o.errors = v.parse().ok()?,
+                "base" => o.base_rss_kib = v.parse().ok()?,
                 "note" => o.note = v.to_string(),
                 _ => {}
             }
@@ -272,6 +282,18 @@ pub fn threads_of(pid: &str) -> Option<u64> {
     s.lines()
         .find_map(|l| l.strip_prefix("Threads:"))
         .and_then(|v| v.trim().parse().ok())
+}
+
+/// `VmRSS:` of this process, KiB.
+pub fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 /// An error and its source chain, on one line.

@@ -78,7 +78,10 @@ fn parse(args: &[String]) -> Result<Args, String> {
             return Err(String::new());
         }
         let v = it.next().ok_or(format!("{flag} needs a value"))?;
-        let num = || v.parse::<u64>().map_err(|_| format!("{flag}: not a number: {v}"));
+        let num = || {
+            v.parse::<u64>()
+                .map_err(|_| format!("{flag}: not a number: {v}"))
+        };
         match flag.as_str() {
             "--runs" => a.runs = num()?.max(1) as usize,
             "--msgs" => a.params.msgs = num()?,
@@ -171,7 +174,13 @@ pub fn main(args: &[String]) -> i32 {
             if sc == Scenario::Scale && kind == ClientKind::Std {
                 p.conns = a.std_conns;
             }
-            eprint!("e2e: run {}/{} {} {} ... ", run + 1, a.runs, sc.name(), kind);
+            eprint!(
+                "e2e: run {}/{} {} {} ... ",
+                run + 1,
+                a.runs,
+                sc.name(),
+                kind
+            );
             let m = measure(kind, sc, &p);
             eprintln!("{}", m.summary());
             ms.push(m);
@@ -310,7 +319,13 @@ fn time_limit(sc: Scenario, p: &Params) -> Duration {
 /// `q` (at most [`crate::WINDOW`] unacknowledged) from this process.
 fn reference_publisher(p: &Params, q: u8) -> Result<(), String> {
     let mut c = raw::Raw::connect(p.port, "e2e-reference-publisher")?;
-    c.publish(crate::SUB_TOPIC, clients::payload(p), q, p.msgs, crate::WINDOW)?;
+    c.publish(
+        crate::SUB_TOPIC,
+        clients::payload(p),
+        q,
+        p.msgs,
+        crate::WINDOW,
+    )?;
     if q > 0 {
         c.disconnect()?;
     }

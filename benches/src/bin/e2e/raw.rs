@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use mqtt_sansio::codec::{
-    decode_ref, encode, ByteStr, Connect, Disconnect, Packet, PacketRef, Properties, PubResponse, Publish,
-    ReasonCode, Subscribe, SubscribeFilter, SubscriptionOptions,
+    decode_ref, encode, ByteStr, Connect, Disconnect, Packet, PacketRef, Properties, PubResponse,
+    Publish, ReasonCode, Subscribe, SubscribeFilter, SubscriptionOptions,
 };
 use mqtt_sansio::{ProtocolVersion, QoS};
 
@@ -109,7 +109,9 @@ impl Raw {
             self.rbuf.drain(..self.at);
             self.at = 0;
         }
-        self.sock.set_read_timeout(timeout).map_err(io("set_read_timeout"))?;
+        self.sock
+            .set_read_timeout(timeout)
+            .map_err(io("set_read_timeout"))?;
         let len = self.rbuf.len();
         self.rbuf.resize(len + (1 << 16), 0);
         let r = self.sock.read(&mut self.rbuf[len..]);
@@ -168,8 +170,7 @@ impl Raw {
         let mut done = 0u64;
         while done < n {
             // Fill the window (QoS 0: no window) up to a burst, then write the burst.
-            while sent < n && (q == 0 || (sent - done) < window as u64) && self.out.len() < BATCH
-            {
+            while sent < n && (q == 0 || (sent - done) < window as u64) && self.out.len() < BATCH {
                 let packet_id = (q > 0).then(|| self.id());
                 self.push(&Packet::Publish(Publish {
                     dup: false,

@@ -180,7 +180,18 @@ fn ratio(a: f64, b: f64) -> String {
 
 fn peers(rows: &[Row]) -> (Option<&Row>, Option<&Row>) {
     let find = |k| rows.iter().find(|r| r.kind == k && r.ok > 0);
-    (find(ClientKind::RumqttcAsync), find(ClientKind::RumqttcSync))
+    (
+        find(ClientKind::RumqttcAsync),
+        find(ClientKind::RumqttcSync),
+    )
+}
+
+fn runs(r: &Row) -> String {
+    if r.na.is_some() {
+        "–".into()
+    } else {
+        format!("{}/{}", r.ok, r.runs)
+    }
 }
 
 fn status(r: &Row) -> Option<String> {
@@ -261,10 +272,17 @@ fn throughput(out: &mut String, rows: &[Row]) {
     let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
     for r in rows {
         if let Some(s) = status(r) {
-            let _ = writeln!(out, "| {} | {s} |  |  |  |  |  |  |  |  | {}/{} |  |", r.kind, r.ok, r.runs);
+            let _ = writeln!(
+                out,
+                "| {} | {s} |  |  |  |  |  |  |  |  | {} |  |",
+                r.kind,
+                runs(r)
+            );
             continue;
         }
-        let pr = |peer: Option<&Row>, f: fn(&Row) -> f64| peer.map_or("–".into(), |pe| ratio(f(r), f(pe)));
+        let pr = |peer: Option<&Row>, f: fn(&Row) -> f64| {
+            peer.map_or("–".into(), |pe| ratio(f(r), f(pe)))
+        };
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}/{} | {} |",
@@ -288,13 +306,23 @@ fn throughput(out: &mut String, rows: &[Row]) {
 fn round_trips(out: &mut String, rows: &[Row]) {
     let (ra, rs) = peers(rows);
     let _ = writeln!(out, "| client | p50 µs | p99 µs | round trips/s | CPU ms / 100k | peak RSS MiB | threads | p50 ÷ rumqttc-async | p50 ÷ rumqttc-sync | p99 ÷ rumqttc-async | p99 ÷ rumqttc-sync | CPU ÷ rumqttc-async | CPU ÷ rumqttc-sync | ok runs |");
-    let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    let _ = writeln!(
+        out,
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+    );
     for r in rows {
         if let Some(s) = status(r) {
-            let _ = writeln!(out, "| {} | {s} |  |  |  |  |  |  |  |  |  |  |  | {}/{} |", r.kind, r.ok, r.runs);
+            let _ = writeln!(
+                out,
+                "| {} | {s} |  |  |  |  |  |  |  |  |  |  |  | {} |",
+                r.kind,
+                runs(r)
+            );
             continue;
         }
-        let pr = |peer: Option<&Row>, f: fn(&Row) -> f64| peer.map_or("–".into(), |pe| ratio(f(r), f(pe)));
+        let pr = |peer: Option<&Row>, f: fn(&Row) -> f64| {
+            peer.map_or("–".into(), |pe| ratio(f(r), f(pe)))
+        };
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}/{} |",
@@ -323,13 +351,20 @@ fn scale(out: &mut String, rows: &[Row]) {
         r.last
             .as_ref()
             .filter(|m| m.outcome.conns > 0)
-            .map_or(f64::NAN, |m| m.max_rss_kib as f64 / m.outcome.conns as f64)
+            .map_or(f64::NAN, |m| {
+                m.max_rss_kib.saturating_sub(m.outcome.base_rss_kib) as f64 / m.outcome.conns as f64
+            })
     };
-    let _ = writeln!(out, "| client | connections | publishes acked | errors | peak RSS MiB | RSS KiB / connection | threads | CPU s | RSS / connection ÷ rumqttc-async | threads ÷ rumqttc-async | note |");
+    let _ = writeln!(out, "| client | connections | publishes acked | errors | peak RSS MiB | RSS KiB / connection (above the RSS before connecting) | threads | CPU s | RSS / connection ÷ rumqttc-async | threads ÷ rumqttc-async | note |");
     let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
     for r in rows {
         let Some(m) = r.last.as_ref().filter(|_| r.na.is_none()) else {
-            let _ = writeln!(out, "| {} | {} |  |  |  |  |  |  |  |  |  |", r.kind, r.na.unwrap_or("–"));
+            let _ = writeln!(
+                out,
+                "| {} | {} |  |  |  |  |  |  |  |  |  |",
+                r.kind,
+                r.na.unwrap_or("–")
+            );
             continue;
         };
         let o = &m.outcome;

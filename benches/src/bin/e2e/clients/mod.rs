@@ -106,8 +106,7 @@ pub fn open_at(start: Instant, i: u64, p: &Params) -> Instant {
 /// `start + round * interval + i * interval / conns` (the publishes are spread evenly).
 pub fn publish_at(start: Instant, i: u64, round: u64, p: &Params) -> Instant {
     let interval = p.interval.max(1) as f64;
-    start
-        + Duration::from_secs_f64(round as f64 * interval + i as f64 * interval / p.conns as f64)
+    start + Duration::from_secs_f64(round as f64 * interval + i as f64 * interval / p.conns as f64)
 }
 
 /// Publishes per connection in the scale scenario.
@@ -122,8 +121,16 @@ pub fn at_thread_cap(p: &Params) -> bool {
 }
 
 /// The outcome of a scale run.
-pub fn scale_outcome(opened: u64, acked: u64, errors: u64, stop: Option<String>, secs: f64) -> Outcome {
+pub fn scale_outcome(
+    base_rss_kib: u64,
+    opened: u64,
+    acked: u64,
+    errors: u64,
+    stop: Option<String>,
+    secs: f64,
+) -> Outcome {
     Outcome {
+        base_rss_kib,
         msgs: acked,
         secs,
         conns: opened,

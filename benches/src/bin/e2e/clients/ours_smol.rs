@@ -21,7 +21,11 @@ fn err(e: mqtt_smol::Error) -> String {
 
 async fn connect(p: &Params, id: &str) -> Result<Client, mqtt_smol::Error> {
     let url = format!("mqtt://127.0.0.1:{}", p.port);
-    Client::connect(&url, Options::new().client_id(id).max_inflight(WINDOW as u16)).await
+    Client::connect(
+        &url,
+        Options::new().client_id(id).max_inflight(WINDOW as u16),
+    )
+    .await
 }
 
 pub fn run(sc: Scenario, p: &Params) -> Result<Outcome, String> {
@@ -118,6 +122,7 @@ async fn run_async(sc: Scenario, p: &Params) -> Result<Outcome, String> {
 /// its turn, then publishes QoS 1 every `p.interval` seconds for `p.secs`, awaiting each
 /// acknowledgement.
 fn scale(p: &Params) -> Result<Outcome, String> {
+    let base = crate::rss_kib();
     let ex = smol::LocalExecutor::new();
     let body = payload(p);
     let opened = Rc::new(Cell::new(0u64));
@@ -194,6 +199,7 @@ fn scale(p: &Params) -> Result<Outcome, String> {
         }
     });
     Ok(scale_outcome(
+        base,
         opened.get(),
         acked.get(),
         errors.get(),

@@ -18,7 +18,10 @@ fn err(e: mqtt_std::Error) -> String {
 
 fn connect(p: &Params, id: &str) -> Result<Client, mqtt_std::Error> {
     let url = format!("mqtt://127.0.0.1:{}", p.port);
-    Client::connect(&url, Options::new().client_id(id).max_inflight(WINDOW as u16))
+    Client::connect(
+        &url,
+        Options::new().client_id(id).max_inflight(WINDOW as u16),
+    )
 }
 
 pub fn run(sc: Scenario, p: &Params) -> Result<Outcome, String> {
@@ -102,6 +105,7 @@ pub fn run(sc: Scenario, p: &Params) -> Result<Outcome, String> {
 /// each at QoS 1 every `p.interval` seconds for `p.secs`, waiting for the acks at the end
 /// of each round.
 fn scale(p: &Params) -> Result<Outcome, String> {
+    let base = crate::rss_kib();
     let body = payload(p);
     let start = Instant::now();
     let mut clients = Vec::with_capacity(p.conns as usize);
@@ -136,9 +140,9 @@ fn scale(p: &Params) -> Result<Outcome, String> {
         let mut pending = Vec::with_capacity(clients.len());
         for (i, c) in clients.iter().enumerate() {
             sleep_until(super::publish_at(t, i as u64, round, &run));
-            match c.publish_with(
-                Publish::new(crate::SCALE_TOPIC, body.clone()).qos(QoS::AtLeastOnce),
-            ) {
+            match c
+                .publish_with(Publish::new(crate::SCALE_TOPIC, body.clone()).qos(QoS::AtLeastOnce))
+            {
                 Ok(h) => pending.push(h),
                 Err(_) => errors += 1,
             }
@@ -154,7 +158,7 @@ fn scale(p: &Params) -> Result<Outcome, String> {
     for c in &clients {
         let _ = c.disconnect_timeout(Duration::from_secs(1));
     }
-    Ok(scale_outcome(n, acked, errors, stop, secs))
+    Ok(scale_outcome(base, n, acked, errors, stop, secs))
 }
 
 fn sleep_until(at: Instant) {

@@ -200,6 +200,7 @@ async fn rtt(p: &Params) -> Result<Outcome, String> {
 /// runtime: it opens at its turn, then publishes QoS 1 every `p.interval` seconds for
 /// `p.secs`, waiting for each PUBACK.
 async fn scale(p: &Params) -> Result<Outcome, String> {
+    let base = crate::rss_kib();
     let body = payload(p);
     let opened = Arc::new(AtomicU64::new(0));
     let acked = Arc::new(AtomicU64::new(0));
@@ -215,7 +216,10 @@ async fn scale(p: &Params) -> Result<Outcome, String> {
         tasks.push(tokio::spawn(async move {
             let fail = |what: String| {
                 errors.fetch_add(1, Ordering::Relaxed);
-                first_error.lock().expect("not poisoned").get_or_insert(what);
+                first_error
+                    .lock()
+                    .expect("not poisoned")
+                    .get_or_insert(what);
             };
             tokio::time::sleep_until(super::open_at(start, i, &p).into()).await;
             let (client, mut el) =
@@ -270,6 +274,7 @@ async fn scale(p: &Params) -> Result<Outcome, String> {
     let secs = publish_start.elapsed().as_secs_f64();
     let note = first_error.lock().expect("not poisoned").take();
     Ok(scale_outcome(
+        base,
         opened.load(Ordering::Relaxed),
         acked.load(Ordering::Relaxed),
         errors.load(Ordering::Relaxed),
