@@ -259,7 +259,7 @@ impl Outcome {
 
 /// Raises this process's soft `RLIMIT_NOFILE` to its hard limit; returns the new soft limit.
 /// Children (clients and Mosquitto) inherit it.
-pub fn raise_fd_limit() -> u64 {
+pub fn raise_fd_limit() -> libc::rlim_t {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -273,7 +273,7 @@ pub fn raise_fd_limit() -> u64 {
         libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
         libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
     }
-    lim.rlim_cur as u64
+    lim.rlim_cur
 }
 
 /// `Threads:` of `/proc/<pid>/status` (`self` for this process), if readable.

@@ -120,13 +120,18 @@ pub fn at_thread_cap(p: &Params) -> bool {
     crate::threads_of("self").is_some_and(|t| t >= p.max_threads)
 }
 
-/// The outcome of a scale run.
+/// The note of a scale run that stopped opening connections, and why.
+pub fn aborted(opened: u64, why: Option<String>) -> Option<String> {
+    why.map(|why| format!("aborted at {opened} connections: {why}"))
+}
+
+/// The outcome of a scale run; `note` says why it stopped early or what failed first.
 pub fn scale_outcome(
     base_rss_kib: u64,
     opened: u64,
     acked: u64,
     errors: u64,
-    stop: Option<String>,
+    note: Option<String>,
     secs: f64,
 ) -> Outcome {
     Outcome {
@@ -135,7 +140,7 @@ pub fn scale_outcome(
         secs,
         conns: opened,
         errors,
-        note: stop.unwrap_or_default(),
+        note: note.unwrap_or_default(),
         ..Outcome::default()
     }
 }

@@ -145,11 +145,7 @@ fn scale(p: &Params) -> Result<Outcome, String> {
             }
             if super::at_thread_cap(&p) {
                 stopped.set(true);
-                stop.set(Some(format!(
-                    "aborted at {} connections: {} threads (cap)",
-                    opened.get(),
-                    p.max_threads
-                )));
+                stop.set(Some(format!("{} threads (cap)", p.max_threads)));
                 return None;
             }
             let c = match connect(&p, &format!("e2e-smol-scale-{i}")).await {
@@ -157,11 +153,7 @@ fn scale(p: &Params) -> Result<Outcome, String> {
                 Err(e) => {
                     errors.set(errors.get() + 1);
                     if !stopped.replace(true) {
-                        stop.set(Some(format!(
-                            "aborted at {} connections: {}",
-                            opened.get(),
-                            err(e)
-                        )));
+                        stop.set(Some(err(e)));
                     }
                     return None;
                 }
@@ -203,7 +195,7 @@ fn scale(p: &Params) -> Result<Outcome, String> {
         opened.get(),
         acked.get(),
         errors.get(),
-        stop.take(),
+        super::aborted(opened.get(), stop.take()),
         secs,
     ))
 }

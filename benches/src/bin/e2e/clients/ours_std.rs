@@ -113,10 +113,7 @@ fn scale(p: &Params) -> Result<Outcome, String> {
     let mut stop = None;
     for i in 0..p.conns {
         if super::at_thread_cap(p) {
-            stop = Some(format!(
-                "aborted at {i} connections: {} threads (cap)",
-                p.max_threads
-            ));
+            stop = Some(format!("{} threads (cap)", p.max_threads));
             break;
         }
         sleep_until(super::open_at(start, i, p));
@@ -124,7 +121,7 @@ fn scale(p: &Params) -> Result<Outcome, String> {
             Ok(c) => clients.push(c),
             Err(e) => {
                 errors += 1;
-                stop = Some(format!("aborted at {i} connections: {}", err(e)));
+                stop = Some(err(e));
                 break;
             }
         }
@@ -158,7 +155,14 @@ fn scale(p: &Params) -> Result<Outcome, String> {
     for c in &clients {
         let _ = c.disconnect_timeout(Duration::from_secs(1));
     }
-    Ok(scale_outcome(base, n, acked, errors, stop, secs))
+    Ok(scale_outcome(
+        base,
+        n,
+        acked,
+        errors,
+        super::aborted(n, stop),
+        secs,
+    ))
 }
 
 fn sleep_until(at: Instant) {
