@@ -118,6 +118,8 @@ struct Row {
     threads: f64,
     p50: f64,
     p99: f64,
+    /// (max − min) ÷ median of msgs/s (round trips: of p50), over the successful runs.
+    spread: f64,
     note: String,
     na: Option<&'static str>,
     last: Option<Measured>,
@@ -126,6 +128,20 @@ struct Row {
 fn row(kind: ClientKind, ms: &[Measured]) -> Row {
     let good: Vec<&Measured> = ms.iter().filter(|m| m.ok).collect();
     let med = |f: fn(&Measured) -> f64| median(good.iter().map(|m| f(m)).collect());
+    let spread = |f: fn(&Measured) -> f64| {
+        let v: Vec<f64> = good.iter().map(|m| f(m)).collect();
+        let (lo, hi) = v
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                (lo.min(x), hi.max(x))
+            });
+        let m = median(v);
+        if m > 0.0 {
+            (hi - lo) / m
+        } else {
+            f64::NAN
+        }
+    };
     let mut notes: Vec<String> = ms
         .iter()
         .map(|m| m.outcome.note.clone())
@@ -143,6 +159,11 @@ fn row(kind: ClientKind, ms: &[Measured]) -> Row {
         threads: med(|m| m.threads as f64),
         p50: med(|m| m.outcome.p50_us),
         p99: med(|m| m.outcome.p99_us),
+        spread: if matches!(good.first().map(|m| m.outcome.p50_us), Some(p) if p > 0.0) {
+            spread(|m| m.outcome.p50_us)
+        } else {
+            spread(Measured::rate)
+        },
         note: notes.join("; "),
         na: ms.iter().find_map(|m| m.na),
         last: ms.last().cloned(),
@@ -168,6 +189,14 @@ fn num(v: f64, digits: usize) -> String {
         out.push_str(frac);
     }
     out
+}
+
+fn percent(v: f64) -> String {
+    if v.is_nan() {
+        "–".into()
+    } else {
+        format!("{:.0} %", v * 100.0)
+    }
 }
 
 fn ratio(a: f64, b: f64) -> String {
@@ -268,8 +297,8 @@ fn title(sc: Scenario, p: &Params, std_conns: u64) -> String {
 
 fn throughput(out: &mut String, rows: &[Row]) {
     let (ra, rs) = peers(rows);
-    let _ = writeln!(out, "| client | msgs/s | msgs | CPU ms / 100k msgs | peak RSS MiB | threads | msgs/s ÷ rumqttc-async | msgs/s ÷ rumqttc-sync | CPU ÷ rumqttc-async | CPU ÷ rumqttc-sync | ok runs | note |");
-    let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+    let _ = writeln!(out, "| client | msgs/s | spread | msgs | CPU ms / 100k msgs | peak RSS MiB | threads | msgs/s ÷ rumqttc-async | msgs/s ÷ rumqttc-sync | CPU ÷ rumqttc-async | CPU ÷ rumqttc-sync | ok runs | note |");
+    let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
     for r in rows {
         if let Some(s) = status(r) {
             let _ = writeln!(
@@ -285,9 +314,10 @@ fn throughput(out: &mut String, rows: &[Row]) {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}/{} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}/{} | {} |",
             r.kind,
             num(r.rate, 0),
+            percent(r.spread),
             num(r.msgs, 0),
             num(r.cpu, 0),
             num(r.rss_mib, 1),
@@ -305,10 +335,10 @@ fn throughput(out: &mut String, rows: &[Row]) {
 
 fn round_trips(out: &mut String, rows: &[Row]) {
     let (ra, rs) = peers(rows);
-    let _ = writeln!(out, "| client | p50 µs | p99 µs | round trips/s | CPU ms / 100k | peak RSS MiB | threads | p50 ÷ rumqttc-async | p50 ÷ rumqttc-sync | p99 ÷ rumqttc-async | p99 ÷ rumqttc-sync | CPU ÷ rumqttc-async | CPU ÷ rumqttc-sync | ok runs |");
+    let _ = writeln!(out, "| client | p50 µs | p50 spread | p99 µs | round trips/s | CPU ms / 100k | peak RSS MiB | threads | p50 ÷ rumqttc-async | p50 ÷ rumqttc-sync | p99 ÷ rumqttc-async | p99 ÷ rumqttc-sync | CPU ÷ rumqttc-async | CPU ÷ rumqttc-sync | ok runs |");
     let _ = writeln!(
         out,
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
     );
     for r in rows {
         if let Some(s) = status(r) {
@@ -325,9 +355,10 @@ fn round_trips(out: &mut String, rows: &[Row]) {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}/{} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}/{} |",
             r.kind,
             num(r.p50, 0),
+            percent(r.spread),
             num(r.p99, 0),
             num(r.rate, 0),
             num(r.cpu, 0),
