@@ -23,7 +23,7 @@ fn assert_sentence(text: &str, debug: &str) {
     assert!(!text.ends_with('.'), "{text:?}: no trailing period");
 }
 
-fn check<E: std::error::Error + core::fmt::Debug>(cases: &[(E, &str)]) {
+fn check<E: core::fmt::Display + core::fmt::Debug>(cases: &[(E, &str)]) {
     for (e, expected) in cases {
         let text = e.to_string();
         assert_sentence(&text, &format!("{e:?}"));
@@ -281,4 +281,15 @@ fn reason_codes_read_as_the_spec_names_them() {
         ReasonCode::BadUserNameOrPassword.to_string(),
         "Bad User Name or Password (0x86)"
     );
+}
+
+/// With std, every error is a `std::error::Error` (for `?` into `Box<dyn Error>`, anyhow, ...).
+#[cfg(feature = "std")]
+#[test]
+fn with_std_every_error_is_a_std_error() {
+    fn is_error<E: std::error::Error>() {}
+    is_error::<ConnectionError>();
+    is_error::<ProtocolViolation>();
+    is_error::<ConfigError>();
+    is_error::<RestoreError>();
 }
