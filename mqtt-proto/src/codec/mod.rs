@@ -94,6 +94,8 @@ use core::num::NonZeroU16;
 mod bytestr;
 mod decode;
 mod decode_ref;
+// For the fuzz targets' invariants (the codec itself calls it in place).
+#[cfg(feature = "fuzzing")]
 pub(crate) use decode_ref::check_first_byte;
 mod encode;
 mod error;
