@@ -33,14 +33,13 @@ const READY_TIMEOUT: Duration = Duration::from_secs(15);
 /// # Ok::<(), mqtt_testkit::Error>(())
 /// ```
 pub struct MosquittoTls {
-    child: Child,
+    process: Process,
     tls: SocketAddr,
     mtls: SocketAddr,
     pki: TestPki,
     ca_cert: PathBuf,
     client_cert: PathBuf,
     client_key: PathBuf,
-    log: PathBuf,
     // Dropped last (field order), after the process is gone.
     _dir: tempfile::TempDir,
 }
@@ -48,7 +47,7 @@ pub struct MosquittoTls {
 impl std::fmt::Debug for MosquittoTls {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MosquittoTls")
-            .field("pid", &self.child.id())
+            .field("pid", &self.process.id())
             .field("tls", &self.tls)
             .field("mtls", &self.mtls)
             .finish_non_exhaustive()
@@ -59,7 +58,6 @@ impl MosquittoTls {
     /// Generates certificates, writes them and a configuration into a temporary directory,
     /// starts `mosquitto -c` on it, and waits until both listeners accept connections.
     pub fn start() -> Result<MosquittoTls> {
-        let binary = find_mosquitto().ok_or(Error::MosquittoNotFound)?;
         let pki = TestPki::generate()?;
         let dir = tempfile::Builder::new()
             .prefix("mqtt-testkit-mosquitto-")
@@ -106,57 +104,21 @@ impl MosquittoTls {
             listener(tls, false),
             listener(mtls, true),
         );
-        let conf_path = write("mosquitto.conf", &conf)?;
-
-        let log = dir.path().join("mosquitto.log");
-        let log_file = fs::File::create(&log)
-            .map_err(|e| Error::io(format!("creating {}", log.display()), e))?;
-        let log_file2 = log_file
-            .try_clone()
-            .map_err(|e| Error::io("duplicating the log file handle", e))?;
-        let child = Command::new(&binary)
-            .arg("-c")
-            .arg(&conf_path)
-            .stdin(Stdio::null())
-            .stdout(log_file)
-            .stderr(log_file2)
-            .spawn()
-            .map_err(|e| Error::io(format!("spawning {}", binary.display()), e))?;
-
-        let mut broker = MosquittoTls {
-            child,
+        let process = Process::start(
+            dir.path(),
+            &conf,
+            &[("mosquitto (TLS)", tls), ("mosquitto (mutual TLS)", mtls)],
+        )?;
+        Ok(MosquittoTls {
+            process,
             tls,
             mtls,
             pki,
             ca_cert,
             client_cert,
             client_key,
-            log,
             _dir: dir,
-        };
-        for (what, addr) in [
-            ("mosquitto (TLS)", broker.tls),
-            ("mosquitto (mutual TLS)", broker.mtls),
-        ] {
-            // On error `broker` is dropped, which kills the process.
-            wait_for_port(what, addr, READY_TIMEOUT, || broker.check_alive()).map_err(
-                |e| match e {
-                    Error::NotReady {
-                        what,
-                        addr,
-                        waited,
-                        detail,
-                    } => Error::NotReady {
-                        what,
-                        addr,
-                        waited,
-                        detail: format!("{detail}; mosquitto log:\n{}", broker.read_log()),
-                    },
-                    other => other,
-                },
-            )?;
-        }
-        Ok(broker)
+        })
     }
 
     /// Whether the installed `mosquitto` can serve MQTT over WebSockets (the claim behind
@@ -276,6 +238,94 @@ impl MosquittoTls {
 
     /// What Mosquitto has logged so far (useful in assertion messages).
     pub fn read_log(&self) -> String {
+        self.process.read_log()
+    }
+}
+
+/// `mosquitto` on `PATH`, else in the sbin directories Debian installs it to (often not on a
+/// normal user's `PATH`).
+pub(crate) fn find_mosquitto() -> Option<PathBuf> {
+    find_tool("mosquitto")
+}
+
+#[cfg(unix)]
+fn make_readable(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .map_err(|e| Error::io(format!("setting permissions of {}", path.display()), e))
+}
+
+#[cfg(not(unix))]
+fn make_readable(_path: &Path, _mode: u32) -> Result<()> {
+    Ok(())
+}
+
+/// One private `mosquitto` process: started on a configuration written into a directory the
+/// caller owns, its output kept in `mosquitto.log` there, killed (by PID) on drop. What
+/// [`MosquittoTls`], [`MosquittoPassword`] and [`Mosquitto`](crate::Mosquitto) share.
+pub(crate) struct Process {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Process {
+    /// Writes `conf` to `dir/mosquitto.conf`, starts `mosquitto -c` on it and waits until
+    /// every listener of `listeners` (a name for errors, and its address) accepts connections.
+    /// A process that exits or never listens is an error carrying its log.
+    pub(crate) fn start(
+        dir: &Path,
+        conf: &str,
+        listeners: &[(&str, SocketAddr)],
+    ) -> Result<Process> {
+        let binary = find_mosquitto().ok_or(Error::MosquittoNotFound)?;
+        let conf_path = dir.join("mosquitto.conf");
+        fs::write(&conf_path, conf)
+            .map_err(|e| Error::io(format!("writing {}", conf_path.display()), e))?;
+        make_readable(&conf_path, 0o644)?;
+        let log = dir.join("mosquitto.log");
+        let log_file = fs::File::create(&log)
+            .map_err(|e| Error::io(format!("creating {}", log.display()), e))?;
+        let log_file2 = log_file
+            .try_clone()
+            .map_err(|e| Error::io("duplicating the log file handle", e))?;
+        let child = Command::new(&binary)
+            .arg("-c")
+            .arg(&conf_path)
+            .stdin(Stdio::null())
+            .stdout(log_file)
+            .stderr(log_file2)
+            .spawn()
+            .map_err(|e| Error::io(format!("spawning {}", binary.display()), e))?;
+        let mut process = Process { child, log };
+        for &(what, addr) in listeners {
+            // On error `process` is dropped, which kills it.
+            wait_for_port(what, addr, READY_TIMEOUT, || process.check_alive()).map_err(
+                |e| match e {
+                    Error::NotReady {
+                        what,
+                        addr,
+                        waited,
+                        detail,
+                    } => Error::NotReady {
+                        what,
+                        addr,
+                        waited,
+                        detail: format!("{detail}; mosquitto log:\n{}", process.read_log()),
+                    },
+                    other => other,
+                },
+            )?;
+        }
+        Ok(process)
+    }
+
+    /// The process id.
+    pub(crate) fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// What Mosquitto has logged so far.
+    pub(crate) fn read_log(&self) -> String {
         fs::read_to_string(&self.log).unwrap_or_else(|e| format!("(log unreadable: {e})"))
     }
 
@@ -291,37 +341,12 @@ impl MosquittoTls {
     }
 }
 
-impl Drop for MosquittoTls {
+impl Drop for Process {
     fn drop(&mut self) {
         // The process may already be gone; nothing useful to do with either error in a drop.
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// `mosquitto` on `PATH`, else in the sbin directories Debian installs it to (often not on a
-/// normal user's `PATH`).
-pub(crate) fn find_mosquitto() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
-        .unwrap_or_default();
-    on_path
-        .into_iter()
-        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")])
-        .map(|dir| dir.join("mosquitto"))
-        .find(|candidate| candidate.is_file())
-}
-
-#[cfg(unix)]
-fn make_readable(path: &Path, mode: u32) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(mode))
-        .map_err(|e| Error::io(format!("setting permissions of {}", path.display()), e))
-}
-
-#[cfg(not(unix))]
-fn make_readable(_path: &Path, _mode: u32) -> Result<()> {
-    Ok(())
 }
 
 /// A Mosquitto process of its own with one plain listener on an ephemeral loopback port that
@@ -338,9 +363,8 @@ fn make_readable(_path: &Path, _mode: u32) -> Result<()> {
 /// # Ok::<(), mqtt_testkit::Error>(())
 /// ```
 pub struct MosquittoPassword {
-    child: Child,
+    process: Process,
     addr: SocketAddr,
-    log: PathBuf,
     // Dropped last (field order), after the process is gone.
     _dir: tempfile::TempDir,
 }
@@ -348,7 +372,7 @@ pub struct MosquittoPassword {
 impl std::fmt::Debug for MosquittoPassword {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MosquittoPassword")
-            .field("pid", &self.child.id())
+            .field("pid", &self.process.id())
             .field("addr", &self.addr)
             .finish_non_exhaustive()
     }
@@ -363,7 +387,6 @@ impl MosquittoPassword {
     /// Writes the password file and configuration into a temporary directory, starts
     /// `mosquitto -c` on it, and waits until the listener accepts connections.
     pub fn start() -> Result<MosquittoPassword> {
-        let binary = find_mosquitto().ok_or(Error::MosquittoNotFound)?;
         let passwd = find_tool("mosquitto_passwd").ok_or(Error::MosquittoNotFound)?;
         let dir = tempfile::Builder::new()
             .prefix("mqtt-testkit-mosquitto-pw-")
@@ -397,44 +420,12 @@ impl MosquittoPassword {
             addr.port(),
             password_file.display()
         );
-        let conf_path = dir.path().join("mosquitto.conf");
-        fs::write(&conf_path, conf)
-            .map_err(|e| Error::io(format!("writing {}", conf_path.display()), e))?;
-        make_readable(&conf_path, 0o644)?;
-        let log = dir.path().join("mosquitto.log");
-        let log_file = fs::File::create(&log)
-            .map_err(|e| Error::io(format!("creating {}", log.display()), e))?;
-        let log_file2 = log_file
-            .try_clone()
-            .map_err(|e| Error::io("duplicating the log file handle", e))?;
-        let child = Command::new(&binary)
-            .arg("-c")
-            .arg(&conf_path)
-            .stdin(Stdio::null())
-            .stdout(log_file)
-            .stderr(log_file2)
-            .spawn()
-            .map_err(|e| Error::io(format!("spawning {}", binary.display()), e))?;
-        let mut broker = MosquittoPassword {
-            child,
+        let process = Process::start(dir.path(), &conf, &[("mosquitto (password)", addr)])?;
+        Ok(MosquittoPassword {
+            process,
             addr,
-            log,
             _dir: dir,
-        };
-        wait_for_port(
-            "mosquitto (password)",
-            addr,
-            READY_TIMEOUT,
-            || match broker.child.try_wait() {
-                Ok(None) => Ok(()),
-                Ok(Some(status)) => Err(Error::MosquittoExited {
-                    status: status.to_string(),
-                    log: fs::read_to_string(&broker.log).unwrap_or_default(),
-                }),
-                Err(e) => Err(Error::io("waiting for mosquitto", e)),
-            },
-        )?;
-        Ok(broker)
+        })
     }
 
     /// `mqtt://127.0.0.1:PORT`.
@@ -444,26 +435,19 @@ impl MosquittoPassword {
 
     /// What Mosquitto has logged so far.
     pub fn read_log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_else(|e| format!("(log unreadable: {e})"))
+        self.process.read_log()
     }
 }
 
-impl Drop for MosquittoPassword {
-    fn drop(&mut self) {
-        // The process may already be gone; nothing useful to do with either error in a drop.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `name` on `PATH`, else in `/usr/bin`.
+/// `name` on `PATH`, else in the directories Debian installs Mosquitto's programs to
+/// (often not on a normal user's `PATH`).
 fn find_tool(name: &str) -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH")
         .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
         .unwrap_or_default();
     on_path
         .into_iter()
-        .chain([PathBuf::from("/usr/bin")])
+        .chain(["/usr/sbin", "/usr/local/sbin", "/usr/bin"].map(PathBuf::from))
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
 }

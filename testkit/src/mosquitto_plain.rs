@@ -2,18 +2,11 @@
 //! must start a broker late (a client that connects before its broker is up), kill it, or
 //! flood it without disturbing the shared instance.
 
-use std::fs;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::mosquitto::find_mosquitto;
-use crate::net::{free_loopback_port, wait_for_port};
-
-/// How long [`Mosquitto::start_on`] waits for the listener.
-const READY_TIMEOUT: Duration = Duration::from_secs(15);
+use crate::mosquitto::Process;
+use crate::net::free_loopback_port;
 
 /// A Mosquitto process of its own with one plain MQTT listener (3.1, 3.1.1 and 5.0) on
 /// `127.0.0.1`, anonymous clients allowed, persistence off; killed on drop (by its PID).
@@ -29,9 +22,8 @@ const READY_TIMEOUT: Duration = Duration::from_secs(15);
 /// # Ok::<(), mqtt_testkit::Error>(())
 /// ```
 pub struct Mosquitto {
-    child: Child,
+    process: Process,
     addr: SocketAddr,
-    log: PathBuf,
     // Dropped last (field order), after the process is gone.
     _dir: tempfile::TempDir,
 }
@@ -39,7 +31,7 @@ pub struct Mosquitto {
 impl std::fmt::Debug for Mosquitto {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Mosquitto")
-            .field("pid", &self.child.id())
+            .field("pid", &self.process.id())
             .field("addr", &self.addr)
             .finish_non_exhaustive()
     }
@@ -53,7 +45,6 @@ impl Mosquitto {
 
     /// Starts on `127.0.0.1:port` and waits until it accepts connections.
     pub fn start_on(port: u16) -> Result<Mosquitto> {
-        let binary = find_mosquitto().ok_or(Error::MosquittoNotFound)?;
         let dir = tempfile::Builder::new()
             .prefix("mqtt-testkit-mosquitto-")
             .tempdir()
@@ -73,46 +64,12 @@ impl Mosquitto {
              max_queued_messages 0\n\
              listener {port} 127.0.0.1\n"
         );
-        let conf_path = dir.path().join("mosquitto.conf");
-        fs::write(&conf_path, conf)
-            .map_err(|e| Error::io(format!("writing {}", conf_path.display()), e))?;
-        let log = dir.path().join("mosquitto.log");
-        let log_file = fs::File::create(&log)
-            .map_err(|e| Error::io(format!("creating {}", log.display()), e))?;
-        let log_file2 = log_file
-            .try_clone()
-            .map_err(|e| Error::io("duplicating the log file handle", e))?;
-        let child = Command::new(&binary)
-            .arg("-c")
-            .arg(&conf_path)
-            .stdin(Stdio::null())
-            .stdout(log_file)
-            .stderr(log_file2)
-            .spawn()
-            .map_err(|e| Error::io(format!("spawning {}", binary.display()), e))?;
-        let mut broker = Mosquitto {
-            child,
+        let process = Process::start(dir.path(), &conf, &[("mosquitto", addr)])?;
+        Ok(Mosquitto {
+            process,
             addr,
-            log,
             _dir: dir,
-        };
-        wait_for_port("mosquitto", addr, READY_TIMEOUT, || broker.check_alive()).map_err(|e| {
-            match e {
-                Error::NotReady {
-                    what,
-                    addr,
-                    waited,
-                    detail,
-                } => Error::NotReady {
-                    what,
-                    addr,
-                    waited,
-                    detail: format!("{detail}; mosquitto log:\n{}", broker.read_log()),
-                },
-                other => other,
-            }
-        })?;
-        Ok(broker)
+        })
     }
 
     /// `mqtt://127.0.0.1:PORT`.
@@ -127,25 +84,6 @@ impl Mosquitto {
 
     /// What Mosquitto has logged so far (connections, disconnections, errors).
     pub fn read_log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_else(|e| format!("(log unreadable: {e})"))
-    }
-
-    fn check_alive(&mut self) -> Result<()> {
-        match self.child.try_wait() {
-            Ok(None) => Ok(()),
-            Ok(Some(status)) => Err(Error::MosquittoExited {
-                status: status.to_string(),
-                log: self.read_log(),
-            }),
-            Err(e) => Err(Error::io("waiting for mosquitto", e)),
-        }
-    }
-}
-
-impl Drop for Mosquitto {
-    fn drop(&mut self) {
-        // The process may already be gone; nothing useful to do with either error in a drop.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.read_log()
     }
 }
