@@ -41,6 +41,7 @@ mod pki;
 mod raw_sub;
 pub mod seed;
 pub mod support;
+pub mod tools;
 
 pub use brokers::{
     brokers, brokers_for_test, parse_broker_list, Broker, BrokerKind, Capabilities, CI_ENV,
