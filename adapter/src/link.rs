@@ -72,6 +72,25 @@ pub struct FirstConnect {
 }
 
 impl FirstConnect {
+    /// For a client of `servers` servers configured with `config` (its
+    /// reconnect policy), bounded by `Options::initial_connect_timeout`
+    /// from now.
+    pub fn new(
+        config: &mqtt_sansio::client::Config,
+        servers: usize,
+        initial_connect_timeout: Option<std::time::Duration>,
+    ) -> FirstConnect {
+        FirstConnect {
+            servers,
+            retry: !matches!(
+                config.reconnect,
+                mqtt_sansio::client::ReconnectPolicy::Disabled
+            ),
+            deadline: initial_connect_timeout
+                .and_then(|t| std::time::Instant::now().checked_add(t)),
+        }
+    }
+
     /// `None` while `connect` should keep waiting; else its result. The error
     /// never claims a reconnect (`will_reconnect` is cleared): the client is
     /// stopped when `connect` fails.

@@ -127,9 +127,10 @@ pub(crate) async fn start(
         options.config.seed = seed();
     }
     let initial = std::mem::take(&mut options.initial_subscriptions);
-    let retry = !matches!(
-        options.config.reconnect,
-        mqtt_sansio::client::ReconnectPolicy::Disabled
+    let how = mqtt_adapter::FirstConnect::new(
+        &options.config,
+        servers.len(),
+        options.initial_connect_timeout,
     );
     let mut core = match options.session.take() {
         Some(snapshot) => Core::<Instant>::restore(options.config, &snapshot, Instant::now())
@@ -204,7 +205,6 @@ pub(crate) async fn start(
             d.finish();
         }
     }));
-    let server_count = servers.len();
     let driver = Driver {
         inner,
         flow,
@@ -229,13 +229,6 @@ pub(crate) async fn start(
     };
     spawn(Box::pin(driver.run()));
 
-    let how = mqtt_adapter::FirstConnect {
-        servers: server_count,
-        retry,
-        deadline: options
-            .initial_connect_timeout
-            .and_then(|t| Instant::now().checked_add(t)),
-    };
     match client.wait_connected(how).await {
         Ok(()) => Ok(client),
         Err(e) => {

@@ -198,17 +198,11 @@ pub(crate) fn start(url: &str, options: Options) -> Result<Client, Error> {
         .map_err(|e| Error::Io(Arc::new(e)))?;
     client.set_threads(driver, dispatcher);
 
-    let retry = !matches!(
-        inner.lock().core.config().reconnect,
-        mqtt_sansio::client::ReconnectPolicy::Disabled
+    let how = mqtt_adapter::FirstConnect::new(
+        inner.lock().core.config(),
+        server_count,
+        options.initial_connect_timeout,
     );
-    let how = mqtt_adapter::FirstConnect {
-        servers: server_count,
-        retry,
-        deadline: options
-            .initial_connect_timeout
-            .and_then(|t| Instant::now().checked_add(t)),
-    };
     match client.wait_connected(how) {
         Ok(()) => Ok(client),
         Err(e) => {
