@@ -775,6 +775,18 @@ impl Client {
         Ok(())
     }
 
+    /// Saves the session (in-flight and queued publishes, inbound QoS 2 state,
+    /// subscriptions) as bytes, for [`Options::restore_session`] in a later
+    /// process. Take it after [`disconnect`](Client::disconnect) (with in-flight
+    /// messages left, for example after a timeout) or at any time.
+    pub fn snapshot(&self) -> Result<Vec<u8>, Error> {
+        self.inner
+            .lock()
+            .core
+            .snapshot(Instant::now())
+            .map_err(Error::Snapshot)
+    }
+
     /// The facts of the current connection's CONNACK (session present, the
     /// server, the protocol version, and in MQTT 5 the broker's properties:
     /// assigned client id, server keep alive, Receive Maximum, Maximum
