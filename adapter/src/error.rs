@@ -124,6 +124,12 @@ pub enum Error {
     Timeout,
     /// The operating system refused a thread or socket the client needed.
     Io(Arc<io::Error>),
+    /// The async client was started where its runtime cannot run (for
+    /// example `mqtt_tokio::Client::connect` outside a tokio runtime).
+    NoRuntime {
+        /// What the runtime needs, as a sentence.
+        needs: &'static str,
+    },
 }
 
 impl Error {
@@ -173,6 +179,7 @@ impl fmt::Display for Error {
             }
             Error::Timeout => f.write_str("timed out"),
             Error::Io(_) => f.write_str("the system refused a thread or socket the client needs"),
+            Error::NoRuntime { needs } => write!(f, "no async runtime to run the client: {needs}"),
         }
     }
 }
@@ -198,7 +205,8 @@ impl std::error::Error for Error {
             | Error::Rejected { .. }
             | Error::Closed
             | Error::DisconnectIncomplete { .. }
-            | Error::Timeout => None,
+            | Error::Timeout
+            | Error::NoRuntime { .. } => None,
         }
     }
 }

@@ -30,7 +30,9 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod aio;
 mod answers;
+pub mod api;
 pub mod dispatch;
 mod error;
 pub mod event;

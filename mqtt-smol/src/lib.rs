@@ -117,31 +117,14 @@
 // dropped; it is cold-path data, cloned to every waiter, so its size is fine.
 #![allow(clippy::result_large_err)]
 
-mod client;
-mod driver;
-mod flow;
-mod queue;
+mod runtime;
 
-pub use client::{Client, Messages, PublishHandle, Subscription, DEFAULT_DISCONNECT_TIMEOUT};
-/// Shared with `mqtt-std` (from [`mqtt_adapter`]).
-pub use mqtt_adapter::{
-    ConnectInfo, ConnectionLost, Delivery, Error, Message, Options, Publish, PublishAck, SubAck,
-    Topic,
-};
+pub use runtime::{Smol, SmolSocket, SmolTimer};
 
-/// Payload buffers: received payloads are [`bytes::Bytes`].
-pub use bytes::Bytes;
-/// The core's errors, which [`Error`]'s variants carry.
-pub use mqtt_sansio::client::{
-    AckError, ConfigError, DisconnectError, PublishError, RestoreError, SnapshotError,
-    SubscribeError,
-};
-pub use mqtt_sansio::client::{
-    AckToken, AuthFailure, Authenticator, Config, ConnectionError, DisconnectOptions,
-    ProtocolViolation, PublishFailure, PublishId, ReauthError, ReconnectPolicy,
-};
-pub use mqtt_sansio::codec::{
-    ByteStr, Properties, ReasonCode, RetainHandling, SubscribeFilter, SubscriptionOptions, Will,
-};
-pub use mqtt_sansio::{ProtocolVersion, QoS};
-pub use mqtt_transport::{TlsOptions, TransportError, TransportOptions, UrlError, WsOptions};
+/// A connection to an MQTT broker, with async calls, on [`Smol`] (async-io).
+///
+/// The client is written once for every async runtime
+/// ([`mqtt_adapter::aio::Client`]); this is its async-io form. `mqtt-tokio`'s
+/// `Client` is the same type on tokio.
+pub type Client = mqtt_adapter::aio::Client<Smol>;
+pub use mqtt_adapter::api::*;

@@ -8,11 +8,11 @@
 //! socket while too many messages wait anywhere. Nothing is dropped; TCP
 //! pushes back on the broker.
 
-use crate::flow::Flow;
+use super::flow::Flow;
 use crate::Message;
 use async_channel::{Receiver, Sender};
 use futures_core::Stream;
-use mqtt_adapter::dispatch::{hold_for_stream, taken_from_stream};
+use crate::dispatch::{hold_for_stream, taken_from_stream};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -46,7 +46,7 @@ pub(crate) fn queue(flow: &Arc<Flow>) -> (Queue, Reader) {
     )
 }
 
-impl mqtt_adapter::dispatch::Sink for Queue {
+impl crate::dispatch::Sink for Queue {
     /// Appends `m` without waiting; `false` when its reader is gone.
     fn push(&self, m: Message) -> bool {
         // Counted (and its acknowledgement held) before it can be taken, so

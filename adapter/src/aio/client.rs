@@ -1,15 +1,16 @@
 //! [`Client`]: the async handle, usable from any task, thread or handler.
 
-use crate::flow::{Awaiting, Flow};
-use crate::queue::{queue, Reader};
+use super::flow::{Awaiting, Flow};
+use super::queue::{queue, Reader};
+use super::runtime::{sleep, sleep_until, Runtime, Task};
 use crate::{ConnectInfo, Error, Message, Options, Publish, PublishAck, SubAck, Topic};
 use async_channel::{Receiver, Sender};
 use bytes::Bytes;
 use event_listener::Event as Notify;
 use futures_core::Stream;
 use futures_lite::future;
-use mqtt_adapter::dispatch::{Dispatch, Handler, Sink};
-use mqtt_adapter::FirstConnect;
+use crate::dispatch::{Dispatch, Handler, Sink};
+use crate::FirstConnect;
 use mqtt_sansio::client::{
     Client as Core, DisconnectError, DisconnectOptions, PublishError, PublishId, RequestId,
 };
@@ -17,6 +18,7 @@ use mqtt_sansio::codec::{ByteStr, Properties, SubscribeFilter};
 use mqtt_sansio::QoS;
 use std::collections::HashMap;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -27,7 +29,7 @@ use std::time::{Duration, Instant};
 /// default quiesce time).
 pub const DEFAULT_DISCONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub(crate) use mqtt_adapter::Link;
+pub(crate) use crate::Link;
 
 /// The result of one publish.
 pub(crate) type PubResult = Result<PublishAck, Error>;
@@ -147,7 +149,7 @@ impl Inner {
 /// application must not keep the client alive.
 pub(crate) struct CoreAcker(pub(crate) std::sync::Weak<Inner>);
 
-impl mqtt_adapter::Acker for CoreAcker {
+impl crate::Acker for CoreAcker {
     fn ack(&self, token: mqtt_sansio::client::AckToken) -> Result<(), Error> {
         let inner = self.0.upgrade().ok_or(Error::Closed)?;
         inner.lock().core.ack(Instant::now(), token)?;
@@ -199,13 +201,23 @@ impl mqtt_adapter::Acker for CoreAcker {
 /// futures this type returns only wait on channels and `async-io` timers, so
 /// they run on any executor (tested with `smol` and
 /// `futures_lite::future::block_on`).
-#[derive(Clone)]
-pub struct Client {
+pub struct Client<R> {
     inner: Arc<Inner>,
     _user: Arc<UserToken>,
+    _runtime: PhantomData<fn() -> R>,
 }
 
-impl std::fmt::Debug for Client {
+impl<R> Clone for Client<R> {
+    fn clone(&self) -> Self {
+        Client {
+            inner: self.inner.clone(),
+            _user: self._user.clone(),
+            _runtime: PhantomData,
+        }
+    }
+}
+
+impl<R> std::fmt::Debug for Client<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let g = self.inner.lock();
         f.debug_struct("Client")
@@ -244,6 +256,13 @@ pub struct PublishHandle {
     result: Option<PubResult>,
     flow: Arc<Flow>,
     awaiting: Option<Awaiting>,
+    /// The runtime's timer, for [`wait_timeout`](PublishHandle::wait_timeout).
+    sleep: fn(Duration) -> Task,
+}
+
+/// [`sleep`] on runtime `R`, boxed (a `PublishHandle` is not generic).
+fn boxed_sleep<R: Runtime>(d: Duration) -> Task {
+    Box::pin(sleep::<R>(d))
 }
 
 impl PublishHandle {
@@ -268,8 +287,9 @@ impl PublishHandle {
     /// Like awaiting the handle, giving up with [`Error::Timeout`] after
     /// `timeout` (the publish itself goes on).
     pub async fn wait_timeout(&mut self, timeout: Duration) -> PubResult {
-        let timer = async {
-            async_io::Timer::after(timeout).await;
+        let sleep = self.sleep;
+        let timer = async move {
+            sleep(timeout).await;
             Err(Error::Timeout)
         };
         future::or(&mut *self, timer).await
@@ -371,7 +391,7 @@ impl Stream for Subscription {
     }
 }
 
-impl Client {
+impl<R: Runtime> Client<R> {
     /// Connects to `url` (`mqtt://host:port`, also `tcp://`; `mqtts://`,
     /// `ws://`, `wss://`) and resolves after a successful CONNACK.
     ///
@@ -386,8 +406,8 @@ impl Client {
     /// fail-over server ([`Options::server`]) once, or, with a
     /// [reconnect policy](Options::reconnect), when
     /// [`Options::initial_connect_timeout`] passes.
-    pub async fn connect(url: &str, options: Options) -> Result<Client, Error> {
-        crate::driver::start(url, options, &|task| smol::spawn(task).detach()).await
+    pub async fn connect(url: &str, options: Options) -> Result<Client<R>, Error> {
+        super::driver::start::<R>(url, options, &R::spawn).await
     }
 
     /// Like [`connect`](Client::connect), spawning the connection's two
@@ -419,12 +439,13 @@ impl Client {
         url: &str,
         options: Options,
         spawn: impl Fn(Pin<Box<dyn Future<Output = ()> + Send + 'static>>) + Send + Sync,
-    ) -> Result<Client, Error> {
-        crate::driver::start(url, options, &spawn).await
+    ) -> Result<Client<R>, Error> {
+        super::driver::start::<R>(url, options, &spawn).await
     }
 
-    pub(crate) fn from_inner(inner: Arc<Inner>) -> Client {
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Client<R> {
         Client {
+            _runtime: PhantomData,
             _user: Arc::new(UserToken(inner.clone())),
             inner,
         }
@@ -445,7 +466,7 @@ impl Client {
             match how.deadline.filter(|d| *d > Instant::now()) {
                 Some(d) => {
                     future::or(listener, async {
-                        async_io::Timer::at(d).await;
+                        sleep_until::<R>(d).await;
                     })
                     .await
                 }
@@ -529,6 +550,7 @@ impl Client {
             result: None,
             flow: self.inner.flow.clone(),
             awaiting: None,
+            sleep: boxed_sleep::<R>,
         })
     }
 
@@ -537,7 +559,7 @@ impl Client {
     /// broker's SUBACK codes (granted QoS or failure per filter).
     ///
     /// The routing rule (the same in `mqtt-std`, see
-    /// [`mqtt_adapter::dispatch`]): `handler` is attached to these `filters`;
+    /// [`crate::dispatch`]): `handler` is attached to these `filters`;
     /// subscribing a filter again replaces that filter's handler. Each
     /// delivered copy of a message is given to every distinct handler whose
     /// filters match it, once per handler even if several of its filters
@@ -562,7 +584,7 @@ impl Client {
         T: Into<Topic>,
     {
         self.subscribe_with(
-            mqtt_adapter::subscribe_filters(filters),
+            crate::subscribe_filters(filters),
             Properties::default(),
             handler,
         )
@@ -603,7 +625,7 @@ impl Client {
         T: Into<Topic>,
     {
         self.subscribe_stream_with(
-            mqtt_adapter::subscribe_filters(filters),
+            crate::subscribe_filters(filters),
             Properties::default(),
         )
         .await
@@ -698,7 +720,7 @@ impl Client {
         match self.inner.request_timeout {
             Some(t) => {
                 future::or(answer, async {
-                    async_io::Timer::after(t).await;
+                    sleep::<R>(t).await;
                     Err(Error::Timeout)
                 })
                 .await
@@ -888,7 +910,7 @@ impl Client {
                 Some(d) if Instant::now() >= d => break,
                 Some(d) => {
                     future::or(listener, async {
-                        async_io::Timer::at(d).await;
+                        sleep_until::<R>(d).await;
                     })
                     .await
                 }

@@ -6,24 +6,21 @@
 //! transport requests, events), then wait for the next input. It makes no
 //! protocol decision: events are routed to waiters and to the dispatcher.
 
-use crate::client::{Inner, Link, PubResult, State};
-use crate::flow::Flow;
-use crate::{Client, Delivery, Error, Options};
+use super::client::{Client, CoreAcker, Inner, Link, PubResult, State};
+use super::flow::Flow;
+use super::runtime::{Runtime, Socket, Task, Timer};
+use crate::dispatch::{Dispatch, Dispatcher, Item};
+use crate::event::{translate, Routed};
+use crate::{Delivery, Error, Options, Server};
 use async_channel::{Receiver, Sender};
-use async_io::{Async, Timer};
 use bytes::{Buf, BytesMut};
 use event_listener::EventListener;
 use futures_core::Stream;
-use futures_lite::io::{AsyncRead, AsyncWrite};
-use mqtt_adapter::dispatch::{Dispatch, Dispatcher, Item};
-use mqtt_adapter::event::{translate, Routed};
-use mqtt_adapter::Server;
 use mqtt_sansio::client::{Client as Core, Event, TransportCommand};
 use mqtt_sansio::codec::{Properties, SubscribeFilter, SubscriptionOptions};
 use mqtt_transport::{Transport, TransportError, TransportOptions};
 use std::future::Future;
 use std::io;
-use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -45,9 +42,9 @@ const READ_CHUNK: usize = 16 * 1024;
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// What woke the driver.
-enum Input {
+enum Input<S> {
     /// The connect attempt of connection `generation` to server `server` finished.
-    Opened(u64, usize, io::Result<Async<TcpStream>>),
+    Opened(u64, usize, io::Result<S>),
     /// This many bytes were read into the read buffer.
     Data(usize),
     /// The current connection ended (end of stream, or the error).
@@ -59,11 +56,11 @@ enum Input {
     Timer,
 }
 
-type Opening = Pin<Box<dyn Future<Output = io::Result<Async<TcpStream>>> + Send>>;
+type Opening<S> = Pin<Box<dyn Future<Output = io::Result<S>> + Send>>;
 
 /// One open connection.
-struct Conn {
-    stream: Async<TcpStream>,
+struct Conn<S> {
+    stream: S,
     /// TLS / WebSocket layers; `None` for plain TCP.
     transport: Option<Transport>,
     /// `handle_connected` was called (the transport's handshakes are done).
@@ -78,16 +75,16 @@ struct Conn {
     half_closed: bool,
 }
 
-struct Driver {
+struct Driver<R: Runtime> {
     inner: Arc<Inner>,
     flow: Arc<Flow>,
     wake: Pin<Box<Receiver<()>>>,
     servers: Vec<Server>,
     generation: u64,
-    opening: Option<(u64, usize, Opening)>,
-    conn: Option<Conn>,
+    opening: Option<(u64, usize, Opening<R::Socket>)>,
+    conn: Option<Conn<R::Socket>>,
     /// A connection the core asked to close, flushing its last bytes until the deadline.
-    closing: Option<(Conn, Instant)>,
+    closing: Option<(Conn<R::Socket>, Instant)>,
     dispatch: Sender<Item>,
     wants_deliveries: bool,
     /// The socket error behind the next `ConnectionLost`, if any.
@@ -98,25 +95,23 @@ struct Driver {
     read_buf: Box<[u8]>,
     plain: BytesMut,
     out: BytesMut,
-    timer: Timer,
+    timer: R::Timer,
     timer_at: Option<Instant>,
     flow_listener: Option<EventListener>,
     /// DISCONNECT was requested because every handle is gone.
     abandoning: bool,
 }
 
-/// A task for the caller's executor: the driver, and the dispatcher.
-pub(crate) type Task = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
-
 /// Builds the client, spawns its two tasks with `spawn` and waits for the
 /// first CONNACK. No thread of its own.
-pub(crate) async fn start(
+pub(crate) async fn start<R: Runtime>(
     url: &str,
     options: Options,
     spawn: &(dyn Fn(Task) + Send + Sync),
-) -> Result<Client, Error> {
+) -> Result<Client<R>, Error> {
+    R::available().map_err(|needs| Error::NoRuntime { needs })?;
     let mut options = options.into_parts();
-    let servers = mqtt_adapter::servers(url, &options.extra_servers)?;
+    let servers = crate::servers(url, &options.extra_servers)?;
     options.config.server_count = servers.len();
     // TLS options that cannot work (an unreadable CA file...) are the
     // caller's mistake: report them now rather than on every attempt.
@@ -127,7 +122,7 @@ pub(crate) async fn start(
         options.config.seed = seed();
     }
     let initial = std::mem::take(&mut options.initial_subscriptions);
-    let how = mqtt_adapter::FirstConnect::new(
+    let how = crate::FirstConnect::new(
         &options.config,
         servers.len(),
         options.initial_connect_timeout,
@@ -165,9 +160,9 @@ pub(crate) async fn start(
         shared.clone(),
         options.request_timeout,
     ));
-    let client = Client::from_inner(inner.clone());
+    let client = Client::<R>::from_inner(inner.clone());
     shared.set_acker(
-        Arc::new(crate::client::CoreAcker(Arc::downgrade(&inner))),
+        Arc::new(CoreAcker(Arc::downgrade(&inner))),
         options.manual_acks,
     );
 
@@ -191,7 +186,7 @@ pub(crate) async fn start(
             let Some(mut d) = dispatcher.take() else {
                 break;
             };
-            d = blocking::unblock(move || {
+            d = R::unblock(move || {
                 for item in batch {
                     d.handle(item);
                 }
@@ -205,7 +200,7 @@ pub(crate) async fn start(
             d.finish();
         }
     }));
-    let driver = Driver {
+    let driver = Driver::<R> {
         inner,
         flow,
         wake: Box::pin(wake_rx),
@@ -222,7 +217,7 @@ pub(crate) async fn start(
         read_buf: vec![0u8; READ_CHUNK].into_boxed_slice(),
         plain: BytesMut::new(),
         out: BytesMut::new(),
-        timer: Timer::never(),
+        timer: R::timer(None),
         timer_at: None,
         flow_listener: None,
         abandoning: false,
@@ -254,7 +249,7 @@ fn seed() -> u64 {
     h.finish() | 1
 }
 
-impl Driver {
+impl<R: Runtime> Driver<R> {
     async fn run(mut self) {
         let inner = self.inner.clone();
         loop {
@@ -266,7 +261,7 @@ impl Driver {
                     && !matches!(g.link, Link::Closed)
                 {
                     self.abandoning = true;
-                    mqtt_adapter::log_dropped(g.core.client_id(), g.core.pending_publishes());
+                    crate::log_dropped(g.core.client_id(), g.core.pending_publishes());
                     // Default options are valid for every protocol version.
                     let _ = g.core.disconnect(now, Default::default());
                 }
@@ -306,15 +301,12 @@ impl Driver {
         };
         if at != self.timer_at {
             self.timer_at = at;
-            match at {
-                Some(t) => self.timer.set_at(t),
-                None => self.timer = Timer::never(),
-            }
+            self.timer.set(at);
         }
     }
 
     /// Waits for the next input. Writes pending bytes meanwhile.
-    fn poll_input(&mut self, cx: &mut Context<'_>) -> Poll<Input> {
+    fn poll_input(&mut self, cx: &mut Context<'_>) -> Poll<Input<R::Socket>> {
         if let Some((generation, server, fut)) = &mut self.opening {
             if let Poll::Ready(r) = fut.as_mut().poll(cx) {
                 let input = Input::Opened(*generation, *server, r);
@@ -339,7 +331,7 @@ impl Driver {
             }
             if self.flow.may_read() {
                 self.flow_listener = None;
-                match Pin::new(&mut &conn.stream).poll_read(cx, &mut self.read_buf) {
+                match conn.stream.poll_read(cx, &mut self.read_buf) {
                     Poll::Ready(Ok(0)) => return Poll::Ready(Input::Closed(None)),
                     Poll::Ready(Ok(n)) => return Poll::Ready(Input::Data(n)),
                     Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {
@@ -361,14 +353,14 @@ impl Driver {
         if self.wake.as_mut().poll_next(cx).is_ready() {
             return Poll::Ready(Input::Progress);
         }
-        if Pin::new(&mut self.timer).poll(cx).is_ready() {
+        if self.timer.poll_fired(cx).is_ready() {
             self.timer_at = None;
             return Poll::Ready(Input::Timer);
         }
         Poll::Pending
     }
 
-    fn handle(&mut self, g: &mut State, input: Input, now: Instant) {
+    fn handle(&mut self, g: &mut State, input: Input<R::Socket>, now: Instant) {
         match input {
             Input::Opened(generation, server, result) => {
                 if generation != self.generation {
@@ -420,9 +412,7 @@ impl Driver {
     }
 
     /// The TCP connection is open: set up the transport layers.
-    fn attach(&mut self, g: &mut State, server: usize, stream: Async<TcpStream>, now: Instant) {
-        // MQTT packets are small and latency-bound: no Nagle delay.
-        let _ = stream.get_ref().set_nodelay(true);
+    fn attach(&mut self, g: &mut State, server: usize, stream: R::Socket, now: Instant) {
         let transport = match self.servers.get(server) {
             // Plain TCP: bytes pass unchanged, no transport layers.
             Some(s) if s.is_plain_tcp() => None,
@@ -479,9 +469,8 @@ impl Driver {
 
     /// [`Client::abort`]: close the socket without a word, then stop for good.
     fn abort(&mut self, g: &mut State, now: Instant) {
-        if let Some(conn) = self.conn.take() {
-            let _ = conn.stream.get_ref().shutdown(Shutdown::Both);
-        }
+        // Dropping the socket closes it, as the end of the process would.
+        self.conn = None;
         self.opening = None;
         self.closing = None;
         g.core.handle_closed(now);
@@ -566,7 +555,7 @@ impl Driver {
             Some(s) => (s.parsed().host().to_owned(), s.parsed().port()),
             None => (String::new(), 0),
         };
-        let fut: Opening = Box::pin(async move {
+        let fut: Opening<R::Socket> = Box::pin(async move {
             if host.is_empty() {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidInput,
@@ -578,21 +567,14 @@ impl Driver {
             // connect timeout bounds the whole attempt.
             let addrs: Vec<std::net::SocketAddr> = match host.parse::<std::net::IpAddr>() {
                 Ok(ip) => vec![std::net::SocketAddr::new(ip, port)],
-                Err(_) => {
-                    blocking::unblock(move || {
-                        (host.as_str(), port)
-                            .to_socket_addrs()
-                            .map(|a| a.collect::<Vec<_>>())
-                    })
-                    .await?
-                }
+                Err(_) => R::resolve(host, port).await?,
             };
             let mut last = io::Error::new(
                 io::ErrorKind::NotFound,
                 "the host name resolved to no address",
             );
             for addr in addrs {
-                match Async::<TcpStream>::connect(addr).await {
+                match R::connect(addr).await {
                     Ok(s) => return Ok(s),
                     Err(e) => last = e,
                 }
@@ -631,9 +613,9 @@ impl Driver {
                     let _ = t.poll_send(&mut conn.wbuf);
                 }
             }
-            if conn.wbuf.is_empty() && !await_server {
-                let _ = conn.stream.get_ref().shutdown(Shutdown::Both);
-            } else {
+            // Nothing left to send and no close to wait for: dropping the
+            // socket closes it.
+            if !conn.wbuf.is_empty() || await_server {
                 // Flush; after our DISCONNECT also half-close and wait for the
                 // broker to close its side (see `TransportCommand::Close`).
                 // An unrepresentable deadline (never in practice) closes at once.
@@ -716,7 +698,11 @@ impl Driver {
 /// half-closes (the broker sees the end of the stream) and reads, discarding,
 /// until the broker closes its side. Ready when that is done or the socket failed; the
 /// caller bounds it with [`CLOSE_GRACE`].
-fn poll_graceful_close(conn: &mut Conn, scratch: &mut [u8], cx: &mut Context<'_>) -> Poll<()> {
+fn poll_graceful_close<S: Socket>(
+    conn: &mut Conn<S>,
+    scratch: &mut [u8],
+    cx: &mut Context<'_>,
+) -> Poll<()> {
     match poll_flush(conn, cx) {
         Poll::Pending => return Poll::Pending,
         Poll::Ready(Err(_)) => return Poll::Ready(()),
@@ -726,13 +712,14 @@ fn poll_graceful_close(conn: &mut Conn, scratch: &mut [u8], cx: &mut Context<'_>
         return Poll::Ready(());
     }
     if !conn.half_closed {
-        conn.half_closed = true;
-        if conn.stream.get_ref().shutdown(Shutdown::Write).is_err() {
-            return Poll::Ready(());
+        match conn.stream.poll_shutdown_write(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Err(_)) => return Poll::Ready(()),
+            Poll::Ready(Ok(())) => conn.half_closed = true,
         }
     }
     loop {
-        match Pin::new(&mut &conn.stream).poll_read(cx, scratch) {
+        match conn.stream.poll_read(cx, scratch) {
             Poll::Ready(Ok(0)) => return Poll::Ready(()),
             Poll::Ready(Ok(_)) => {}
             Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -742,9 +729,9 @@ fn poll_graceful_close(conn: &mut Conn, scratch: &mut [u8], cx: &mut Context<'_>
     }
 }
 
-fn poll_flush(conn: &mut Conn, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+fn poll_flush<S: Socket>(conn: &mut Conn<S>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
     while !conn.wbuf.is_empty() {
-        match Pin::new(&mut &conn.stream).poll_write(cx, &conn.wbuf) {
+        match conn.stream.poll_write(cx, &conn.wbuf) {
             Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
             Poll::Ready(Ok(n)) => conn.wbuf.advance(n),
             Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}

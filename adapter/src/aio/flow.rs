@@ -7,7 +7,7 @@
 //!
 //! One exception keeps a consumer that waits for the broker from deadlocking
 //! itself: while some task awaits an answer from the broker (a
-//! [`PublishHandle`](crate::PublishHandle), a subscribe or unsubscribe), that
+//! [`PublishHandle`](super::PublishHandle), a subscribe or unsubscribe), that
 //! answer may sit in the socket behind messages nobody has consumed yet, so
 //! the bound is lifted, up to a hard cap of `bound * BYPASS_FACTOR` items.
 

@@ -1,0 +1,27 @@
+//! Every type a user of an adapter names, in one list: each runtime crate
+//! re-exports this module whole (`pub use mqtt_adapter::api::*;`), so the
+//! adapters cannot drift apart in what they offer.
+
+pub use crate::aio::{Messages, PublishHandle, Subscription, DEFAULT_DISCONNECT_TIMEOUT};
+/// Options, messages, answers and errors (shared by every adapter).
+pub use crate::{
+    ConnectInfo, ConnectionLost, Delivery, Error, Message, Options, Publish, PublishAck, SubAck,
+    Topic,
+};
+
+/// Payload buffers: received payloads are [`bytes::Bytes`].
+pub use bytes::Bytes;
+/// The core's errors, which [`Error`]'s variants carry.
+pub use mqtt_sansio::client::{
+    AckError, ConfigError, DisconnectError, PublishError, RestoreError, SnapshotError,
+    SubscribeError,
+};
+pub use mqtt_sansio::client::{
+    AckToken, AuthFailure, Authenticator, Config, ConnectionError, DisconnectOptions,
+    ProtocolViolation, PublishFailure, PublishId, ReauthError, ReconnectPolicy,
+};
+pub use mqtt_sansio::codec::{
+    ByteStr, Properties, ReasonCode, RetainHandling, SubscribeFilter, SubscriptionOptions, Will,
+};
+pub use mqtt_sansio::{ProtocolVersion, QoS};
+pub use mqtt_transport::{TlsOptions, TransportError, TransportOptions, UrlError, WsOptions};

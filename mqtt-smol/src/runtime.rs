@@ -1,0 +1,98 @@
+//! [`Smol`]: the async client's runtime glue for async-io.
+
+use async_io::Async;
+use futures_lite::io::{AsyncRead, AsyncWrite};
+use mqtt_adapter::aio::{Runtime, Socket, Task, Timer};
+use std::future::Future;
+use std::io;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+/// The async-io runtime: sockets and timers of `async-io`'s reactor,
+/// smol's global executor for [`Client::connect`](crate::Client::connect),
+/// the `blocking` pool for handlers and host-name lookups.
+///
+/// Works on any executor that can run async-io futures (smol's,
+/// `async_executor`, `futures_lite::future::block_on`, even tokio's, with
+/// async-io's reactor thread beside it).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Smol;
+
+impl Runtime for Smol {
+    type Socket = SmolSocket;
+    type Timer = SmolTimer;
+
+    fn spawn(task: Task) {
+        smol::spawn(task).detach();
+    }
+
+    fn unblock<T, F>(f: F) -> impl Future<Output = T> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        blocking::unblock(f)
+    }
+
+    fn resolve(host: String, port: u16) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send {
+        blocking::unblock(move || {
+            (host.as_str(), port)
+                .to_socket_addrs()
+                .map(|a| a.collect())
+        })
+    }
+
+    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<SmolSocket>> + Send {
+        async move {
+            let stream = Async::<TcpStream>::connect(addr).await?;
+            // MQTT packets are small and latency-bound: no Nagle delay.
+            stream.get_ref().set_nodelay(true)?;
+            Ok(SmolSocket(stream))
+        }
+    }
+
+    fn timer(at: Option<Instant>) -> SmolTimer {
+        SmolTimer(match at {
+            Some(t) => async_io::Timer::at(t),
+            None => async_io::Timer::never(),
+        })
+    }
+}
+
+/// A TCP stream on async-io's reactor.
+#[derive(Debug)]
+pub struct SmolSocket(Async<TcpStream>);
+
+impl Socket for SmolSocket {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_shutdown_write(&mut self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // A shutdown never blocks.
+        Poll::Ready(self.0.get_ref().shutdown(std::net::Shutdown::Write))
+    }
+}
+
+/// An async-io timer.
+#[derive(Debug)]
+pub struct SmolTimer(async_io::Timer);
+
+impl Timer for SmolTimer {
+    fn set(&mut self, at: Option<Instant>) {
+        match at {
+            Some(t) => self.0.set_at(t),
+            None => self.0 = async_io::Timer::never(),
+        }
+    }
+
+    fn poll_fired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.0).poll(cx).map(drop)
+    }
+}
