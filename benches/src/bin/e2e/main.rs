@@ -39,7 +39,7 @@ pub enum ClientKind {
     Std,
     /// `mqtt_smol::Client` under `smol`.
     Smol,
-    /// This library's tokio adapter: no crate yet, reported as n/a.
+    /// `mqtt_tokio::Client` on a tokio current-thread runtime.
     Tokio,
     /// `rumqttc::AsyncClient` + `EventLoop` on a tokio current-thread runtime.
     RumqttcAsync,

@@ -1,7 +1,7 @@
 //! The clients under test, each running the scenarios through its public API as a user
 //! would. Adding a client is one module and one match arm in [`run`].
 
-mod ours_smol;
+mod ours_async;
 mod ours_std;
 mod raw_client;
 mod rumqttc_async;
@@ -31,21 +31,17 @@ pub fn silence(qos: u8) -> Duration {
 pub fn run(kind: ClientKind, sc: Scenario, p: &Params) -> Result<Outcome, String> {
     match kind {
         ClientKind::Std => ours_std::run(sc, p),
-        ClientKind::Smol => ours_smol::run(sc, p),
-        ClientKind::Tokio => Err(NO_TOKIO.into()),
+        ClientKind::Smol => ours_async::run::<ours_async::Smol>(sc, p),
+        ClientKind::Tokio => ours_async::run::<ours_async::Tokio>(sc, p),
         ClientKind::RumqttcAsync => rumqttc_async::run(sc, p),
         ClientKind::RumqttcSync => rumqttc_sync::run(sc, p),
         ClientKind::Raw => raw_client::run(sc, p),
     }
 }
 
-/// Why the `mqtt-tokio` column is empty.
-pub const NO_TOKIO: &str = "n/a (no adapter yet)";
-
 /// Whether `kind` can run `sc` at all (the parent skips the others, reporting n/a).
 pub fn supports(kind: ClientKind, sc: Scenario) -> Result<(), &'static str> {
     match (kind, sc) {
-        (ClientKind::Tokio, _) => Err(NO_TOKIO),
         (ClientKind::RumqttcSync | ClientKind::Raw, Scenario::Scale) => Err("n/a (not asked)"),
         _ => Ok(()),
     }

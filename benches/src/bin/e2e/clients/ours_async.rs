@@ -1,12 +1,89 @@
-//! `mqtt_smol::Client` under smol, through its public API.
+//! This library's async client through its public API, on each runtime it runs on:
+//! `mqtt_smol::Client` under smol and `mqtt_tokio::Client` under a tokio current-thread
+//! runtime (the way the rumqttc-async column runs). The scenarios are written once,
+//! generic over the runtime ([`Flavor`]); only blocking on a future and running many
+//! local tasks differ.
 
 use std::cell::Cell;
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use futures_lite::{future, StreamExt};
-use mqtt_smol::{Client, Options, Publish, PublishHandle, QoS};
+use mqtt_adapter::aio::{sleep, sleep_until, Client, PublishHandle, Runtime};
+use mqtt_smol::{Options, Publish, QoS};
+
+/// A task of the scale scenario (it holds `Rc`s: one thread).
+pub type Local<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// What differs between runtimes.
+pub trait Flavor {
+    /// The client's runtime.
+    type R: Runtime;
+    /// For client ids.
+    const NAME: &'static str;
+    /// Runs `f` to completion on this thread.
+    fn block_on<F: Future>(f: F) -> F::Output;
+    /// Runs `tasks` concurrently on this thread; their outputs in order.
+    fn run_local<T: 'static>(tasks: Vec<Local<T>>) -> Vec<T>;
+}
+
+/// mqtt-smol: smol's executors, async-io's reactor.
+pub enum Smol {}
+
+impl Flavor for Smol {
+    type R = mqtt_smol::Smol;
+    const NAME: &'static str = "smol";
+    fn block_on<F: Future>(f: F) -> F::Output {
+        smol::block_on(f)
+    }
+    fn run_local<T: 'static>(tasks: Vec<Local<T>>) -> Vec<T> {
+        let ex = smol::LocalExecutor::new();
+        let tasks: Vec<_> = tasks.into_iter().map(|t| ex.spawn(t)).collect();
+        future::block_on(ex.run(async {
+            let mut out = Vec::with_capacity(tasks.len());
+            for t in tasks {
+                out.push(t.await);
+            }
+            out
+        }))
+    }
+}
+
+/// mqtt-tokio: one current-thread tokio runtime for the whole process.
+pub enum Tokio {}
+
+fn tokio_rt() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+    })
+}
+
+impl Flavor for Tokio {
+    type R = mqtt_tokio::Tokio;
+    const NAME: &'static str = "tokio";
+    fn block_on<F: Future>(f: F) -> F::Output {
+        tokio_rt().block_on(f)
+    }
+    fn run_local<T: 'static>(tasks: Vec<Local<T>>) -> Vec<T> {
+        let local = tokio::task::LocalSet::new();
+        local.block_on(tokio_rt(), async {
+            let handles: Vec<_> = tasks.into_iter().map(tokio::task::spawn_local).collect();
+            let mut out = Vec::with_capacity(handles.len());
+            for h in handles {
+                out.push(h.await.expect("a scale task"));
+            }
+            out
+        })
+    }
+}
 
 use super::{payload, ready, received, round_trips, scale_outcome};
 use crate::{chain, Outcome, Params, Scenario, WINDOW};
@@ -19,26 +96,26 @@ fn err(e: mqtt_smol::Error) -> String {
     chain(&e)
 }
 
-async fn connect(p: &Params, id: &str) -> Result<Client, mqtt_smol::Error> {
+async fn connect<R: Runtime>(p: &Params, id: &str) -> Result<Client<R>, mqtt_smol::Error> {
     let url = format!("mqtt://127.0.0.1:{}", p.port);
-    Client::connect(
+    Client::<R>::connect(
         &url,
         Options::new().client_id(id).max_inflight(WINDOW as u16),
     )
     .await
 }
 
-pub fn run(sc: Scenario, p: &Params) -> Result<Outcome, String> {
+pub fn run<F: Flavor>(sc: Scenario, p: &Params) -> Result<Outcome, String> {
     match sc {
-        Scenario::Scale => scale(p),
-        _ => smol::block_on(run_async(sc, p)),
+        Scenario::Scale => scale::<F>(p),
+        _ => F::block_on(run_async::<F::R>(sc, p, F::NAME)),
     }
 }
 
-async fn run_async(sc: Scenario, p: &Params) -> Result<Outcome, String> {
+async fn run_async<R: Runtime>(sc: Scenario, p: &Params, name: &str) -> Result<Outcome, String> {
     match sc {
         Scenario::Publish(q) => {
-            let c = connect(p, "e2e-smol-pub").await.map_err(err)?;
+            let c = connect::<R>(p, &format!("e2e-{name}-pub")).await.map_err(err)?;
             let body = payload(p);
             let t = Instant::now();
             let mut window: VecDeque<PublishHandle> = VecDeque::with_capacity(WINDOW);
@@ -66,7 +143,7 @@ async fn run_async(sc: Scenario, p: &Params) -> Result<Outcome, String> {
             })
         }
         Scenario::Subscribe(q) => {
-            let c = connect(p, "e2e-smol-sub").await.map_err(err)?;
+            let c = connect::<R>(p, &format!("e2e-{name}-sub")).await.map_err(err)?;
             let mut sub = c
                 .subscribe_stream([(crate::SUB_TOPIC, qos(q))])
                 .await
@@ -81,7 +158,7 @@ async fn run_async(sc: Scenario, p: &Params) -> Result<Outcome, String> {
                     super::silence(q)
                 };
                 let timeout = async {
-                    async_io::Timer::after(wait).await;
+                    sleep::<R>(wait).await;
                     None
                 };
                 match future::or(sub.next(), timeout).await {
@@ -97,7 +174,7 @@ async fn run_async(sc: Scenario, p: &Params) -> Result<Outcome, String> {
             Ok(received(got, ready_at, last, p.msgs))
         }
         Scenario::RoundTrip => {
-            let c = connect(p, "e2e-smol-rtt").await.map_err(err)?;
+            let c = connect::<R>(p, &format!("e2e-{name}-rtt")).await.map_err(err)?;
             let body = payload(p);
             let mut times = Vec::with_capacity(p.rtts as usize);
             let t = Instant::now();
@@ -118,12 +195,11 @@ async fn run_async(sc: Scenario, p: &Params) -> Result<Outcome, String> {
     }
 }
 
-/// One task per connection on a single-threaded smol executor: it opens its client at
-/// its turn, then publishes QoS 1 every `p.interval` seconds for `p.secs`, awaiting each
+/// One task per connection on a single-threaded executor: it opens its client at its
+/// turn, then publishes QoS 1 every `p.interval` seconds for `p.secs`, awaiting each
 /// acknowledgement.
-fn scale(p: &Params) -> Result<Outcome, String> {
+fn scale<F: Flavor>(p: &Params) -> Result<Outcome, String> {
     let base = crate::rss_kib();
-    let ex = smol::LocalExecutor::new();
     let body = payload(p);
     let opened = Rc::new(Cell::new(0u64));
     let acked = Rc::new(Cell::new(0u64));
@@ -138,8 +214,9 @@ fn scale(p: &Params) -> Result<Outcome, String> {
         let (p, body) = (p.clone(), body.clone());
         let (opened, acked, errors) = (opened.clone(), acked.clone(), errors.clone());
         let (stop, stopped) = (stop.clone(), stopped.clone());
-        tasks.push(ex.spawn(async move {
-            async_io::Timer::at(super::open_at(start, i, &p)).await;
+        let name = F::NAME;
+        let task: Local<Option<Client<F::R>>> = Box::pin(async move {
+            sleep_until::<F::R>(super::open_at(start, i, &p)).await;
             if stopped.get() {
                 return None;
             }
@@ -148,7 +225,7 @@ fn scale(p: &Params) -> Result<Outcome, String> {
                 stop.set(Some(format!("{} threads (cap)", p.max_threads)));
                 return None;
             }
-            let c = match connect(&p, &format!("e2e-smol-scale-{i}")).await {
+            let c = match connect::<F::R>(&p, &format!("e2e-{name}-scale-{i}")).await {
                 Ok(c) => c,
                 Err(e) => {
                     errors.set(errors.get() + 1);
@@ -160,7 +237,7 @@ fn scale(p: &Params) -> Result<Outcome, String> {
             };
             opened.set(opened.get() + 1);
             for round in 0..super::rounds(&p) {
-                async_io::Timer::at(super::publish_at(publish_start, i, round, &p)).await;
+                sleep_until::<F::R>(super::publish_at(publish_start, i, round, &p)).await;
                 let r = c
                     .publish_with(
                         Publish::new(crate::SCALE_TOPIC, body.clone()).qos(QoS::AtLeastOnce),
@@ -175,17 +252,12 @@ fn scale(p: &Params) -> Result<Outcome, String> {
                 }
             }
             Some(c)
-        }));
+        });
+        tasks.push(task);
     }
-    let clients = future::block_on(ex.run(async {
-        let mut clients = Vec::new();
-        for t in tasks {
-            clients.extend(t.await);
-        }
-        clients
-    }));
+    let clients: Vec<_> = F::run_local(tasks).into_iter().flatten().collect();
     let secs = publish_start.elapsed().as_secs_f64();
-    future::block_on(async {
+    F::block_on(async {
         for c in &clients {
             let _ = c.disconnect_timeout(Duration::from_secs(1)).await;
         }
