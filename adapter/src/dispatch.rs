@@ -36,7 +36,11 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 ///
 /// Clones are the same handler (see [`same`](Handler::same)).
 #[derive(Clone)]
-pub struct Handler(Arc<Mutex<HandlerFn>>);
+pub struct Handler {
+    f: Arc<Mutex<HandlerFn>>,
+    /// Never blocks (see [`Handler::non_blocking`]).
+    non_blocking: bool,
+}
 
 /// The closure behind a [`Handler`].
 type HandlerFn = dyn FnMut(&Message) + Send;
@@ -50,19 +54,33 @@ impl std::fmt::Debug for Handler {
 impl Handler {
     /// Wraps a user closure.
     pub fn new(f: impl FnMut(&Message) + Send + 'static) -> Handler {
-        Handler(Arc::new(Mutex::new(f)))
+        Handler {
+            f: Arc::new(Mutex::new(f)),
+            non_blocking: false,
+        }
+    }
+
+    /// Wraps an adapter's own closure that never blocks and returns at once
+    /// (the one that pushes into a message stream's queue): an async
+    /// dispatcher may run it on its own task instead of a blocking pool
+    /// ([`Dispatcher::must_unblock`]).
+    pub fn non_blocking(f: impl FnMut(&Message) + Send + 'static) -> Handler {
+        Handler {
+            f: Arc::new(Mutex::new(f)),
+            non_blocking: true,
+        }
     }
 
     /// Whether `self` and `other` are the same handler (installed by the same call).
     pub fn same(&self, other: &Handler) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.f, &other.f)
     }
 
     /// Runs the handler; returns whether it panicked.
     fn call(&self, m: &Message) -> bool {
         // A handler that panicked earlier poisoned its own lock only; keep
         // calling it (its state is the user's business).
-        let mut f = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut f = self.f.lock().unwrap_or_else(|e| e.into_inner());
         guard(|| (*f)(m))
     }
 }
@@ -500,6 +518,40 @@ impl Dispatcher {
     pub fn handle(&mut self, item: Item) {
         self.dispatch
             .handle(item, &mut self.callbacks, &mut self.matched);
+    }
+
+    /// Whether handling `item` may run user code (a handler or callback,
+    /// which may block); `false` when it only feeds message streams (or
+    /// nothing), so an async dispatcher can handle it on its own task and
+    /// save a trip to the blocking pool.
+    ///
+    /// ```
+    /// use mqtt_adapter::dispatch::{Callbacks, Dispatch, Dispatcher, Item, Registry};
+    /// use std::sync::Arc;
+    /// let mut d = Dispatcher::new(Arc::new(Dispatch::new(Registry::default())), Callbacks::default());
+    /// # let info = mqtt_adapter::ConnectInfo { reconnect: false, session_present: false, server: String::new(), protocol: mqtt_sansio::ProtocolVersion::V3_1_1, properties: Default::default() };
+    /// // No `on_connect` callback: nothing to run.
+    /// assert!(!d.must_unblock(&Item::Connected(info)));
+    /// ```
+    pub fn must_unblock(&mut self, item: &Item) -> bool {
+        let cb = &self.callbacks;
+        match item {
+            Item::Message(_, filters) => {
+                self.dispatch.registry().route(filters, &mut self.matched);
+                let user_code = if self.matched.is_empty() {
+                    cb.on_unhandled.is_some()
+                } else {
+                    self.matched.iter().any(|h| !h.non_blocking)
+                };
+                self.matched.clear();
+                user_code
+            }
+            Item::Connected(_) => cb.on_connect.is_some(),
+            Item::ConnectionLost(_) => cb.on_connection_lost.is_some(),
+            Item::ConnectFailed(_) => cb.on_connect_failed.is_some(),
+            Item::Delivery(_) => cb.on_delivery_complete.is_some(),
+            Item::Reauthenticated(_) => cb.on_reauthenticated.is_some(),
+        }
     }
 
     /// No more items will come (the driver is gone): closes every queue.

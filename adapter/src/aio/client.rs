@@ -3,6 +3,7 @@
 use super::flow::{Awaiting, Flow};
 use super::queue::{queue, Reader};
 use super::runtime::{sleep, sleep_until, Runtime, Task};
+use super::slot::{Answer, DriverWake, Slot};
 use crate::{ConnectInfo, Error, Message, Options, Publish, PublishAck, SubAck, Topic};
 use async_channel::{Receiver, Sender};
 use bytes::Bytes;
@@ -45,7 +46,7 @@ pub(crate) struct State {
     /// Connection attempts that failed before the first success.
     pub(crate) failed_attempts: usize,
     /// Result slots of publishes whose handle may still be alive.
-    pub(crate) publishes: HashMap<PublishId, Sender<PubResult>>,
+    pub(crate) publishes: HashMap<PublishId, Answer<PubResult>>,
     /// Result slots of subscribe / unsubscribe requests.
     pub(crate) requests: HashMap<RequestId, Sender<ReqResult>>,
     /// The current connection's CONNACK facts (`None` while not connected).
@@ -70,8 +71,8 @@ impl State {
 
     /// Fails every waiter with `e` (the link can no longer answer them).
     pub(crate) fn fail_waiters(&mut self, e: &Error) {
-        for (_, tx) in self.publishes.drain() {
-            let _ = tx.try_send(Err(e.clone()));
+        for (_, a) in self.publishes.drain() {
+            a.send(Err(e.clone()));
         }
         for (_, tx) in self.requests.drain() {
             let _ = tx.try_send(Err(e.clone()));
@@ -86,7 +87,8 @@ pub(crate) struct Inner {
     pub(crate) changed: Notify,
     /// Notified when publishes complete (room in the publish queue).
     pub(crate) room: Notify,
-    wake: Sender<()>,
+    /// Wakes the driver: client calls that gave the core work.
+    pub(crate) driver: DriverWake,
     pub(crate) flow: Arc<Flow>,
     pub(crate) dispatch: Arc<Dispatch>,
     /// Bound of `subscribe` / `unsubscribe` waiting for their answer.
@@ -102,7 +104,6 @@ pub(crate) struct Inner {
 impl Inner {
     pub(crate) fn new(
         core: Core<Instant>,
-        wake: Sender<()>,
         flow: Arc<Flow>,
         dispatch: Arc<Dispatch>,
         request_timeout: Option<Duration>,
@@ -120,7 +121,7 @@ impl Inner {
             }),
             changed: Notify::new(),
             room: Notify::new(),
-            wake,
+            driver: DriverWake::default(),
             flow,
             dispatch,
             request_timeout,
@@ -138,9 +139,7 @@ impl Inner {
 
     /// Tells the driver that the core has new work.
     pub(crate) fn wake(&self) {
-        // Capacity 1: a full channel means a wake-up is already pending; a
-        // closed one means the driver is gone and nothing needs waking.
-        let _ = self.wake.try_send(());
+        self.driver.wake();
     }
 }
 
@@ -252,8 +251,7 @@ impl Drop for UserToken {
 #[must_use = "a publish handle reports whether the broker got the message: await it or drop it explicitly"]
 pub struct PublishHandle {
     id: PublishId,
-    rx: Pin<Box<Receiver<PubResult>>>,
-    result: Option<PubResult>,
+    slot: Arc<Slot<PubResult>>,
     flow: Arc<Flow>,
     awaiting: Option<Awaiting>,
     /// The runtime's timer, for [`wait_timeout`](PublishHandle::wait_timeout).
@@ -273,15 +271,7 @@ impl PublishHandle {
 
     /// The result if already known, without waiting.
     pub fn try_result(&mut self) -> Option<PubResult> {
-        if self.result.is_none() {
-            self.result = match self.rx.try_recv() {
-                Ok(r) => Some(r),
-                Err(async_channel::TryRecvError::Empty) => None,
-                // The driver exited without answering.
-                Err(async_channel::TryRecvError::Closed) => Some(Err(Error::Closed)),
-            };
-        }
-        self.result.clone()
+        self.slot.try_get()
     }
 
     /// Like awaiting the handle, giving up with [`Error::Timeout`] after
@@ -301,22 +291,18 @@ impl Future for PublishHandle {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PubResult> {
         let this = self.get_mut();
-        if let Some(r) = &this.result {
-            return Poll::Ready(r.clone());
-        }
-        let r = match this.rx.as_mut().poll_next(cx) {
-            Poll::Ready(Some(r)) => r,
-            Poll::Ready(None) => Err(Error::Closed),
+        match this.slot.poll(cx) {
+            Poll::Ready(r) => {
+                this.awaiting = None;
+                Poll::Ready(r)
+            }
             Poll::Pending => {
                 if this.awaiting.is_none() {
                     this.awaiting = Some(Awaiting::new(&this.flow));
                 }
-                return Poll::Pending;
+                Poll::Pending
             }
-        };
-        this.awaiting = None;
-        this.result = Some(r.clone());
-        Poll::Ready(r)
+        }
     }
 }
 
@@ -526,28 +512,25 @@ impl<R: Runtime> Client<R> {
         }
         let id = g
             .core
-            .publish(Instant::now(), publish.clone().into_outgoing())
+            .publish(Instant::now(), publish.into_outgoing())
             .map_err(|e| match e {
                 PublishError::QueueFull { max } => Error::QueueFull { max },
                 e => Error::Publish(e),
             })?;
-        let (tx, rx) = async_channel::bounded(1);
+        let slot = Slot::new();
         match g.link.terminal() {
             // Accepted into the session for a later `reconnect`, but nothing
             // will answer this handle on the current link.
-            Some(e) => {
-                let _ = tx.try_send(Err(e));
-            }
+            Some(e) => slot.complete(Err(e)),
             None => {
-                g.publishes.insert(id, tx);
+                g.publishes.insert(id, Answer::new(&slot, || Err(Error::Closed)));
             }
         }
         drop(g);
         self.inner.wake();
         Ok(PublishHandle {
             id,
-            rx: Box::pin(rx),
-            result: None,
+            slot,
             flow: self.inner.flow.clone(),
             awaiting: None,
             sleep: boxed_sleep::<R>,
@@ -641,7 +624,7 @@ impl<R: Runtime> Client<R> {
         let (tx, rx) = queue(&self.inner.flow);
         let queue: Arc<dyn Sink> = Arc::new(tx);
         self.inner.dispatch.add_stream(&queue);
-        let handler = Handler::new(move |m: &Message| {
+        let handler = Handler::non_blocking(move |m: &Message| {
             // Never waits (see `Queue`); a dropped stream has already removed
             // this handler from the registry.
             queue.push(m.clone());

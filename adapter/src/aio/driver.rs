@@ -12,10 +12,9 @@ use super::runtime::{Runtime, Socket, Task, Timer};
 use crate::dispatch::{Dispatch, Dispatcher, Item};
 use crate::event::{translate, Routed};
 use crate::{Delivery, Error, Options, Server};
-use async_channel::{Receiver, Sender};
+use async_channel::Sender;
 use bytes::{Buf, BytesMut};
 use event_listener::EventListener;
-use futures_core::Stream;
 use mqtt_sansio::client::{Client as Core, Event, TransportCommand};
 use mqtt_sansio::codec::{Properties, SubscribeFilter, SubscriptionOptions};
 use mqtt_transport::{Transport, TransportError, TransportOptions};
@@ -78,7 +77,6 @@ struct Conn<S> {
 struct Driver<R: Runtime> {
     inner: Arc<Inner>,
     flow: Arc<Flow>,
-    wake: Pin<Box<Receiver<()>>>,
     servers: Vec<Server>,
     generation: u64,
     opening: Option<(u64, usize, Opening<R::Socket>)>,
@@ -148,14 +146,12 @@ pub(crate) async fn start<R: Runtime>(
     }
     core.connect(now);
 
-    let (wake_tx, wake_rx) = async_channel::bounded(1);
     let (dispatch_tx, dispatch_rx) = async_channel::unbounded();
     let flow = Arc::new(Flow::new(options.incoming_buffer));
     let shared = Arc::new(Dispatch::new(options.registry));
     let wants_deliveries = options.callbacks.wants_deliveries();
     let inner = Arc::new(Inner::new(
         core,
-        wake_tx,
         flow.clone(),
         shared.clone(),
         options.request_timeout,
@@ -169,13 +165,16 @@ pub(crate) async fn start<R: Runtime>(
     let callbacks = options.callbacks;
     let dflow = flow.clone();
     // Handlers and callbacks are ordinary closures that may block, even on
-    // this client's futures: they run on the `blocking` pool (shared by the
-    // process, threads made on demand and ended when idle), one batch at a
-    // time and in order, never on the executor that runs the driver.
+    // this client's futures: they run on the runtime's blocking pool (shared
+    // by the process, threads made on demand and ended when idle), one batch
+    // at a time and in order, never on the executor that runs the driver.
+    // Items that run no user code (messages for streams only, events without
+    // a callback) are handled on this task: no trip to the pool.
     spawn(Box::pin(async move {
         let mut dispatcher = Some(Dispatcher::new(shared, callbacks));
+        let mut batch = Vec::with_capacity(DISPATCH_BATCH);
         while let Ok(first) = dispatch_rx.recv().await {
-            let mut batch = vec![first];
+            batch.push(first);
             while batch.len() < DISPATCH_BATCH {
                 match dispatch_rx.try_recv() {
                     Ok(item) => batch.push(item),
@@ -186,13 +185,28 @@ pub(crate) async fn start<R: Runtime>(
             let Some(mut d) = dispatcher.take() else {
                 break;
             };
-            d = R::unblock(move || {
-                for item in batch {
-                    d.handle(item);
-                }
-                d
-            })
-            .await;
+            // In order: the items before the first one that runs user code
+            // here, that one and the rest on the pool.
+            let inline = batch
+                .iter()
+                .position(|item| d.must_unblock(item))
+                .unwrap_or(n);
+            for item in batch.drain(..inline) {
+                d.handle(item);
+            }
+            if !batch.is_empty() {
+                let rest = std::mem::take(&mut batch);
+                let (back, rest) = R::unblock(move || {
+                    let mut rest = rest;
+                    for item in rest.drain(..) {
+                        d.handle(item);
+                    }
+                    (d, rest)
+                })
+                .await;
+                d = back;
+                batch = rest;
+            }
             dispatcher = Some(d);
             dflow.dequeued(n);
         }
@@ -203,7 +217,6 @@ pub(crate) async fn start<R: Runtime>(
     let driver = Driver::<R> {
         inner,
         flow,
-        wake: Box::pin(wake_rx),
         servers,
         generation: 0,
         opening: None,
@@ -299,7 +312,18 @@ impl<R: Runtime> Driver<R> {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        if at != self.timer_at {
+        // Lazy: keep-alive moves later with every packet sent, and moving a
+        // timer costs the reactor work (async-io: a re-insert and a wake of
+        // its thread). Re-arm only for an earlier deadline; a timer that then
+        // fires early finds nothing due, and is armed for the real deadline
+        // (`timer_at` is cleared when it fires). A timer no longer needed
+        // fires once for nothing.
+        let earlier = match (at, self.timer_at) {
+            (Some(new), Some(armed)) => new < armed,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if earlier {
             self.timer_at = at;
             self.timer.set(at);
         }
@@ -350,7 +374,7 @@ impl<R: Runtime> Driver<R> {
                 }
             }
         }
-        if self.wake.as_mut().poll_next(cx).is_ready() {
+        if self.inner.driver.poll(cx).is_ready() {
             return Poll::Ready(Input::Progress);
         }
         if self.timer.poll_fired(cx).is_ready() {
@@ -684,16 +708,18 @@ impl<R: Runtime> Driver<R> {
 
     fn complete(&mut self, g: &mut State, id: mqtt_sansio::client::PublishId, result: PubResult) {
         self.inner.room.notify(usize::MAX);
-        if let Some(tx) = g.publishes.remove(&id) {
-            let _ = tx.try_send(result.clone());
-        }
+        let waiter = g.publishes.remove(&id);
         if self.wants_deliveries {
+            if let Some(a) = waiter {
+                a.send(result.clone());
+            }
             self.send_item(Item::Delivery(Delivery { id, result }));
+        } else if let Some(a) = waiter {
+            a.send(result);
         }
     }
 }
 
-/// Writes as much of `conn.wbuf` as the socket takes now.
 /// Closes `conn` gracefully: writes what is left and, after our DISCONNECT,
 /// half-closes (the broker sees the end of the stream) and reads, discarding,
 /// until the broker closes its side. Ready when that is done or the socket failed; the

@@ -28,6 +28,7 @@ mod driver;
 mod flow;
 mod queue;
 mod runtime;
+mod slot;
 
 pub use client::{Client, Messages, PublishHandle, Subscription, DEFAULT_DISCONNECT_TIMEOUT};
 pub use runtime::{sleep, sleep_until, Runtime, Socket, Task, Timer};
