@@ -7,7 +7,7 @@ use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
 /// The async-io runtime: sockets and timers of `async-io`'s reactor,
@@ -36,12 +36,11 @@ impl Runtime for Smol {
         blocking::unblock(f)
     }
 
-    fn resolve(host: String, port: u16) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send {
-        blocking::unblock(move || {
-            (host.as_str(), port)
-                .to_socket_addrs()
-                .map(|a| a.collect())
-        })
+    fn resolve(
+        host: String,
+        port: u16,
+    ) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send {
+        blocking::unblock(move || (host.as_str(), port).to_socket_addrs().map(|a| a.collect()))
     }
 
     fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<SmolSocket>> + Send {
@@ -49,7 +48,10 @@ impl Runtime for Smol {
             let stream = Async::<TcpStream>::connect(addr).await?;
             // MQTT packets are small and latency-bound: no Nagle delay.
             stream.get_ref().set_nodelay(true)?;
-            Ok(SmolSocket(stream))
+            Ok(SmolSocket {
+                stream,
+                drained: false,
+            })
         }
     }
 
@@ -63,20 +65,34 @@ impl Runtime for Smol {
 
 /// A TCP stream on async-io's reactor.
 #[derive(Debug)]
-pub struct SmolSocket(Async<TcpStream>);
+pub struct SmolSocket {
+    stream: Async<TcpStream>,
+    /// The last read was short: the socket is most likely empty.
+    drained: bool,
+}
 
 impl Socket for SmolSocket {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
+        // async-io's `poll_read` tries `read` first; after a short read that
+        // is an `EAGAIN` system call for nothing: wait for readiness first.
+        if self.drained {
+            ready!(self.stream.poll_readable(cx))?;
+            self.drained = false;
+        }
+        let r = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if let Poll::Ready(Ok(n)) = r {
+            self.drained = n < buf.len();
+        }
+        r
     }
 
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
+        Pin::new(&mut self.stream).poll_write(cx, buf)
     }
 
     fn poll_shutdown_write(&mut self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // A shutdown never blocks.
-        Poll::Ready(self.0.get_ref().shutdown(std::net::Shutdown::Write))
+        Poll::Ready(self.stream.get_ref().shutdown(std::net::Shutdown::Write))
     }
 }
 

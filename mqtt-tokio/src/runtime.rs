@@ -48,8 +48,15 @@ impl Runtime for Tokio {
         }
     }
 
-    fn resolve(host: String, port: u16) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send {
-        async move { Ok(tokio::net::lookup_host((host.as_str(), port)).await?.collect()) }
+    fn resolve(
+        host: String,
+        port: u16,
+    ) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send {
+        async move {
+            Ok(tokio::net::lookup_host((host.as_str(), port))
+                .await?
+                .collect())
+        }
     }
 
     fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<TokioSocket>> + Send {
@@ -80,6 +87,22 @@ impl Socket for TokioSocket {
         let mut rb = ReadBuf::new(buf);
         ready!(Pin::new(&mut self.0).poll_read(cx, &mut rb))?;
         Poll::Ready(Ok(rb.filled().len()))
+    }
+
+    fn poll_read_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut bytes::BytesMut,
+    ) -> Poll<io::Result<usize>> {
+        // Into the spare capacity, uninitialised: no zeroing. `try_read_buf`
+        // clears tokio's readiness only on `WouldBlock`, so loop on it.
+        loop {
+            ready!(self.0.poll_read_ready(cx))?;
+            match self.0.try_read_buf(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                r => return Poll::Ready(r),
+            }
+        }
     }
 
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {

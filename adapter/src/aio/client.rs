@@ -4,14 +4,14 @@ use super::flow::{Awaiting, Flow};
 use super::queue::{queue, Reader};
 use super::runtime::{sleep, sleep_until, Runtime, Task};
 use super::slot::{Answer, DriverWake, Slot};
+use crate::dispatch::{Dispatch, Handler, Sink};
+use crate::FirstConnect;
 use crate::{ConnectInfo, Error, Message, Options, Publish, PublishAck, SubAck, Topic};
 use async_channel::{Receiver, Sender};
 use bytes::Bytes;
 use event_listener::Event as Notify;
 use futures_core::Stream;
 use futures_lite::future;
-use crate::dispatch::{Dispatch, Handler, Sink};
-use crate::FirstConnect;
 use mqtt_sansio::client::{
     Client as Core, DisconnectError, DisconnectOptions, PublishError, PublishId, RequestId,
 };
@@ -523,7 +523,8 @@ impl<R: Runtime> Client<R> {
             // will answer this handle on the current link.
             Some(e) => slot.complete(Err(e)),
             None => {
-                g.publishes.insert(id, Answer::new(&slot, || Err(Error::Closed)));
+                g.publishes
+                    .insert(id, Answer::new(&slot, || Err(Error::Closed)));
             }
         }
         drop(g);
@@ -607,11 +608,8 @@ impl<R: Runtime> Client<R> {
         I: IntoIterator<Item = (T, QoS)>,
         T: Into<Topic>,
     {
-        self.subscribe_stream_with(
-            crate::subscribe_filters(filters),
-            Properties::default(),
-        )
-        .await
+        self.subscribe_stream_with(crate::subscribe_filters(filters), Properties::default())
+            .await
     }
 
     /// [`subscribe_stream`](Client::subscribe_stream) with full subscription

@@ -44,8 +44,8 @@ const CLOSE_GRACE: Duration = Duration::from_secs(5);
 enum Input<S> {
     /// The connect attempt of connection `generation` to server `server` finished.
     Opened(u64, usize, io::Result<S>),
-    /// This many bytes were read into the read buffer.
-    Data(usize),
+    /// Bytes were read into the read buffer.
+    Data,
     /// The current connection ended (end of stream, or the error).
     Closed(Option<io::Error>),
     /// Something changed that needs no input for the core: a client call,
@@ -90,7 +90,9 @@ struct Driver<R: Runtime> {
     /// The TLS / WebSocket error behind the next `ConnectionLost`, if any.
     transport_error: Option<TransportError>,
     transport_options: TransportOptions,
-    read_buf: Box<[u8]>,
+    /// Received bytes: each read is split off and handed to the core (plain
+    /// TCP: no copy) or to the transport layers.
+    read_buf: BytesMut,
     plain: BytesMut,
     out: BytesMut,
     timer: R::Timer,
@@ -227,7 +229,7 @@ pub(crate) async fn start<R: Runtime>(
         io_error: None,
         transport_error: None,
         transport_options: options.transport,
-        read_buf: vec![0u8; READ_CHUNK].into_boxed_slice(),
+        read_buf: BytesMut::new(),
         plain: BytesMut::new(),
         out: BytesMut::new(),
         timer: R::timer(None),
@@ -339,7 +341,7 @@ impl<R: Runtime> Driver<R> {
             }
         }
         if let Some((c, _)) = &mut self.closing {
-            if poll_graceful_close(c, &mut self.read_buf, cx).is_ready() {
+            if poll_graceful_close(c, cx).is_ready() {
                 self.closing = None;
                 return Poll::Ready(Input::Progress);
             }
@@ -355,9 +357,15 @@ impl<R: Runtime> Driver<R> {
             }
             if self.flow.may_read() {
                 self.flow_listener = None;
-                match conn.stream.poll_read(cx, &mut self.read_buf) {
+                if self.read_buf.capacity() - self.read_buf.len() < READ_CHUNK / 4 {
+                    // What was read before is split off (and may live on as
+                    // message payloads): this takes a fresh allocation, or
+                    // reclaims the old one once nothing refers to it.
+                    self.read_buf.reserve(READ_CHUNK);
+                }
+                match conn.stream.poll_read_buf(cx, &mut self.read_buf) {
                     Poll::Ready(Ok(0)) => return Poll::Ready(Input::Closed(None)),
-                    Poll::Ready(Ok(n)) => return Poll::Ready(Input::Data(n)),
+                    Poll::Ready(Ok(_)) => return Poll::Ready(Input::Data),
                     Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {
                         cx.waker().wake_by_ref();
                     }
@@ -395,15 +403,18 @@ impl<R: Runtime> Driver<R> {
                     Err(e) => self.lost_transport(g, now, Some(e)),
                 }
             }
-            Input::Data(n) => {
+            Input::Data => {
                 let Some(conn) = self.conn.as_mut() else {
+                    self.read_buf.clear();
                     return;
                 };
                 let Some(t) = conn.transport.as_mut() else {
-                    g.core.handle_data(now, &self.read_buf[..n]);
+                    g.core.handle_data_owned(now, self.read_buf.split());
                     return;
                 };
-                match t.handle_received(&self.read_buf[..n]) {
+                let r = t.handle_received(&self.read_buf);
+                self.read_buf.clear();
+                match r {
                     Ok(()) => self.pump_transport(g, now),
                     Err(e) => self.lost_layer(g, now, e),
                 }
@@ -724,11 +735,7 @@ impl<R: Runtime> Driver<R> {
 /// half-closes (the broker sees the end of the stream) and reads, discarding,
 /// until the broker closes its side. Ready when that is done or the socket failed; the
 /// caller bounds it with [`CLOSE_GRACE`].
-fn poll_graceful_close<S: Socket>(
-    conn: &mut Conn<S>,
-    scratch: &mut [u8],
-    cx: &mut Context<'_>,
-) -> Poll<()> {
+fn poll_graceful_close<S: Socket>(conn: &mut Conn<S>, cx: &mut Context<'_>) -> Poll<()> {
     match poll_flush(conn, cx) {
         Poll::Pending => return Poll::Pending,
         Poll::Ready(Err(_)) => return Poll::Ready(()),
@@ -745,7 +752,8 @@ fn poll_graceful_close<S: Socket>(
         }
     }
     loop {
-        match conn.stream.poll_read(cx, scratch) {
+        let mut scratch = [0u8; 1024];
+        match conn.stream.poll_read(cx, &mut scratch) {
             Poll::Ready(Ok(0)) => return Poll::Ready(()),
             Poll::Ready(Ok(_)) => {}
             Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}

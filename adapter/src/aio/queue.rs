@@ -9,10 +9,10 @@
 //! pushes back on the broker.
 
 use super::flow::Flow;
+use crate::dispatch::{hold_for_stream, taken_from_stream};
 use crate::Message;
 use async_channel::{Receiver, Sender};
 use futures_core::Stream;
-use crate::dispatch::{hold_for_stream, taken_from_stream};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};

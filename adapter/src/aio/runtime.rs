@@ -44,7 +44,8 @@ pub trait Runtime: Send + Sync + 'static {
         F: FnOnce() -> T + Send + 'static;
 
     /// Resolves a host name (never on the executor's own thread).
-    fn resolve(host: String, port: u16) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send;
+    fn resolve(host: String, port: u16)
+        -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send;
 
     /// Opens a TCP connection to `addr`; Nagle's algorithm off.
     fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::Socket>> + Send;
@@ -58,6 +59,25 @@ pub trait Runtime: Send + Sync + 'static {
 pub trait Socket: Send + Unpin + 'static {
     /// Reads into `buf`; `Ok(0)` is the end of the stream.
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+    /// Reads into the spare capacity of `buf`, appending; `Ok(0)` is the end
+    /// of the stream. The default zeroes the spare capacity and calls
+    /// [`poll_read`](Socket::poll_read); a runtime that can read into
+    /// uninitialised memory (tokio's `try_read_buf`) overrides it.
+    fn poll_read_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut bytes::BytesMut,
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        buf.resize(buf.capacity(), 0);
+        let r = self.poll_read(cx, &mut buf[len..]);
+        let n = match &r {
+            Poll::Ready(Ok(n)) => *n,
+            _ => 0,
+        };
+        buf.truncate(len + n);
+        r
+    }
     /// Writes from `buf`, returning how many bytes were taken.
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
     /// Shuts the writing side down (the peer reads the end of the stream).

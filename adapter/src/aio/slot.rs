@@ -186,11 +186,18 @@ mod tests {
         let mut cx = Context::from_waker(&waker);
         let w = DriverWake::default();
         w.wake();
-        assert!(w.poll(&mut cx).is_ready(), "the wake-up before the poll is kept");
+        assert!(
+            w.poll(&mut cx).is_ready(),
+            "the wake-up before the poll is kept"
+        );
         assert!(w.poll(&mut cx).is_pending());
         w.wake();
         w.wake();
-        assert_eq!(count.0.load(Ordering::SeqCst), 1, "one wake for two signals");
+        assert_eq!(
+            count.0.load(Ordering::SeqCst),
+            1,
+            "one wake for two signals"
+        );
         assert!(w.poll(&mut cx).is_ready());
         assert!(w.poll(&mut cx).is_pending());
     }

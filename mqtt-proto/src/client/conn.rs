@@ -12,6 +12,7 @@
 //! one way the application ends it.
 
 use alloc::string::String;
+use bytes::BytesMut;
 use core::time::Duration;
 
 use super::error::{ConfigError, ConnectionError, DisconnectError, ProtocolViolation, ReauthError};
@@ -255,6 +256,27 @@ impl<I: Instant> Client<I> {
             return;
         }
         self.rx.extend_from_slice(data);
+        self.decode_received(now);
+    }
+
+    /// Like `on_data`, taking the adapter's buffer instead of copying it:
+    /// adopted when nothing is buffered, else joined to the buffered start
+    /// of a packet (without a copy when it follows it in memory, as the next
+    /// read into the same allocation does).
+    pub(super) fn on_data_owned(&mut self, now: I, data: BytesMut) {
+        if !matches!(self.state, State::Connecting | State::Connected) {
+            return;
+        }
+        if self.rx.is_empty() {
+            self.rx = data;
+        } else {
+            self.rx.unsplit(data);
+        }
+        self.decode_received(now);
+    }
+
+    /// Decodes and handles every whole packet in the receive buffer.
+    fn decode_received(&mut self, now: I) {
         let max = self.cfg.max_incoming_packet_size as usize;
         while matches!(self.state, State::Connecting | State::Connected) {
             // A PUBLISH is split off the buffer: its topic and payload reach

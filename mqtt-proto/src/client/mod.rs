@@ -367,6 +367,33 @@ impl<I: Instant> Client<I> {
         self.on_data(now, data);
     }
 
+    /// Bytes received from the transport, in the adapter's own buffer: the
+    /// same input as [`handle_data`](Self::handle_data) without its copy.
+    /// The core adopts the buffer when it holds no partial packet, and
+    /// otherwise joins it to the partial packet, copy-free when `data` comes
+    /// right after it in memory, as it does when the adapter reads into one
+    /// `BytesMut` and hands over each read with
+    /// [`BytesMut::split`](bytes::BytesMut::split). Decoded PUBLISH topics and payloads are
+    /// slices of it. Ignored unless a transport is open.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use mqtt_sansio::client::{Client, Config, TransportCommand};
+    /// use core::time::Duration;
+    /// let mut c = Client::<Duration>::new(Config::default()).unwrap();
+    /// let now = Duration::ZERO;
+    /// c.connect(now);
+    /// assert!(matches!(c.poll_transport(), Some(TransportCommand::Open { .. })));
+    /// c.handle_connected(now);
+    /// let mut read_buf = BytesMut::with_capacity(4096);
+    /// read_buf.extend_from_slice(&[0x20, 0x02, 0x00, 0x00]); // a socket read: CONNACK
+    /// c.handle_data_owned(now, read_buf.split());
+    /// assert!(c.is_connected());
+    /// ```
+    pub fn handle_data_owned(&mut self, now: I, data: bytes::BytesMut) {
+        self.on_data_owned(now, data);
+    }
+
     /// The transport closed, or could not be opened. Not to be called for a
     /// transport the core asked to close. A no-op when no transport is open.
     pub fn handle_closed(&mut self, now: I) {

@@ -115,7 +115,9 @@ pub fn run<F: Flavor>(sc: Scenario, p: &Params) -> Result<Outcome, String> {
 async fn run_async<R: Runtime>(sc: Scenario, p: &Params, name: &str) -> Result<Outcome, String> {
     match sc {
         Scenario::Publish(q) => {
-            let c = connect::<R>(p, &format!("e2e-{name}-pub")).await.map_err(err)?;
+            let c = connect::<R>(p, &format!("e2e-{name}-pub"))
+                .await
+                .map_err(err)?;
             let body = payload(p);
             let t = Instant::now();
             let mut window: VecDeque<PublishHandle> = VecDeque::with_capacity(WINDOW);
@@ -143,7 +145,9 @@ async fn run_async<R: Runtime>(sc: Scenario, p: &Params, name: &str) -> Result<O
             })
         }
         Scenario::Subscribe(q) => {
-            let c = connect::<R>(p, &format!("e2e-{name}-sub")).await.map_err(err)?;
+            let c = connect::<R>(p, &format!("e2e-{name}-sub"))
+                .await
+                .map_err(err)?;
             let mut sub = c
                 .subscribe_stream([(crate::SUB_TOPIC, qos(q))])
                 .await
@@ -174,7 +178,9 @@ async fn run_async<R: Runtime>(sc: Scenario, p: &Params, name: &str) -> Result<O
             Ok(received(got, ready_at, last, p.msgs))
         }
         Scenario::RoundTrip => {
-            let c = connect::<R>(p, &format!("e2e-{name}-rtt")).await.map_err(err)?;
+            let c = connect::<R>(p, &format!("e2e-{name}-rtt"))
+                .await
+                .map_err(err)?;
             let body = payload(p);
             let mut times = Vec::with_capacity(p.rtts as usize);
             let t = Instant::now();
