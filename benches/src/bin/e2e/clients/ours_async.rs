@@ -29,6 +29,15 @@ pub trait Flavor {
     fn block_on<F: Future>(f: F) -> F::Output;
     /// Runs `tasks` concurrently on this thread; their outputs in order.
     fn run_local<T: 'static>(tasks: Vec<Local<T>>) -> Vec<T>;
+    /// Spawns one of the client's tasks on the executor `block_on` runs.
+    fn spawn(task: mqtt_adapter::aio::Task);
+}
+
+/// mqtt-smol's tasks run on this executor, driven by the benchmark's own thread (as
+/// rumqttc-async and mqtt-tokio run on a current-thread runtime): no executor thread.
+fn smol_ex() -> &'static smol::Executor<'static> {
+    static EX: OnceLock<smol::Executor<'static>> = OnceLock::new();
+    EX.get_or_init(smol::Executor::new)
 }
 
 /// mqtt-smol: smol's executors, async-io's reactor.
@@ -38,18 +47,21 @@ impl Flavor for Smol {
     type R = mqtt_smol::Smol;
     const NAME: &'static str = "smol";
     fn block_on<F: Future>(f: F) -> F::Output {
-        smol::block_on(f)
+        smol::block_on(smol_ex().run(f))
+    }
+    fn spawn(task: mqtt_adapter::aio::Task) {
+        smol_ex().spawn(task).detach();
     }
     fn run_local<T: 'static>(tasks: Vec<Local<T>>) -> Vec<T> {
         let ex = smol::LocalExecutor::new();
         let tasks: Vec<_> = tasks.into_iter().map(|t| ex.spawn(t)).collect();
-        future::block_on(ex.run(async {
+        future::block_on(smol_ex().run(ex.run(async {
             let mut out = Vec::with_capacity(tasks.len());
             for t in tasks {
                 out.push(t.await);
             }
             out
-        }))
+        })))
     }
 }
 
@@ -71,6 +83,9 @@ impl Flavor for Tokio {
     const NAME: &'static str = "tokio";
     fn block_on<F: Future>(f: F) -> F::Output {
         tokio_rt().block_on(f)
+    }
+    fn spawn(task: mqtt_adapter::aio::Task) {
+        drop(tokio::spawn(task));
     }
     fn run_local<T: 'static>(tasks: Vec<Local<T>>) -> Vec<T> {
         let local = tokio::task::LocalSet::new();
@@ -96,11 +111,12 @@ fn err(e: mqtt_smol::Error) -> String {
     chain(&e)
 }
 
-async fn connect<R: Runtime>(p: &Params, id: &str) -> Result<Client<R>, mqtt_smol::Error> {
+async fn connect<F: Flavor>(p: &Params, id: &str) -> Result<Client<F::R>, mqtt_smol::Error> {
     let url = format!("mqtt://127.0.0.1:{}", p.port);
-    Client::<R>::connect(
+    Client::<F::R>::connect_with(
         &url,
         Options::new().client_id(id).max_inflight(WINDOW as u16),
+        F::spawn,
     )
     .await
 }
@@ -108,14 +124,15 @@ async fn connect<R: Runtime>(p: &Params, id: &str) -> Result<Client<R>, mqtt_smo
 pub fn run<F: Flavor>(sc: Scenario, p: &Params) -> Result<Outcome, String> {
     match sc {
         Scenario::Scale => scale::<F>(p),
-        _ => F::block_on(run_async::<F::R>(sc, p, F::NAME)),
+        _ => F::block_on(run_async::<F>(sc, p)),
     }
 }
 
-async fn run_async<R: Runtime>(sc: Scenario, p: &Params, name: &str) -> Result<Outcome, String> {
+async fn run_async<F: Flavor>(sc: Scenario, p: &Params) -> Result<Outcome, String> {
+    let name = F::NAME;
     match sc {
         Scenario::Publish(q) => {
-            let c = connect::<R>(p, &format!("e2e-{name}-pub"))
+            let c = connect::<F>(p, &format!("e2e-{name}-pub"))
                 .await
                 .map_err(err)?;
             let body = payload(p);
@@ -145,7 +162,7 @@ async fn run_async<R: Runtime>(sc: Scenario, p: &Params, name: &str) -> Result<O
             })
         }
         Scenario::Subscribe(q) => {
-            let c = connect::<R>(p, &format!("e2e-{name}-sub"))
+            let c = connect::<F>(p, &format!("e2e-{name}-sub"))
                 .await
                 .map_err(err)?;
             let mut sub = c
@@ -162,7 +179,7 @@ async fn run_async<R: Runtime>(sc: Scenario, p: &Params, name: &str) -> Result<O
                     super::silence(q)
                 };
                 let timeout = async {
-                    sleep::<R>(wait).await;
+                    sleep::<F::R>(wait).await;
                     None
                 };
                 match future::or(sub.next(), timeout).await {
@@ -178,7 +195,7 @@ async fn run_async<R: Runtime>(sc: Scenario, p: &Params, name: &str) -> Result<O
             Ok(received(got, ready_at, last, p.msgs))
         }
         Scenario::RoundTrip => {
-            let c = connect::<R>(p, &format!("e2e-{name}-rtt"))
+            let c = connect::<F>(p, &format!("e2e-{name}-rtt"))
                 .await
                 .map_err(err)?;
             let body = payload(p);
@@ -231,7 +248,7 @@ fn scale<F: Flavor>(p: &Params) -> Result<Outcome, String> {
                 stop.set(Some(format!("{} threads (cap)", p.max_threads)));
                 return None;
             }
-            let c = match connect::<F::R>(&p, &format!("e2e-{name}-scale-{i}")).await {
+            let c = match connect::<F>(&p, &format!("e2e-{name}-scale-{i}")).await {
                 Ok(c) => c,
                 Err(e) => {
                     errors.set(errors.get() + 1);
