@@ -36,21 +36,18 @@ impl Runtime for Smol {
         blocking::unblock(f)
     }
 
-    fn resolve(host: String, port: u16) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send {
-        blocking::unblock(move || {
-            (host.as_str(), port)
-                .to_socket_addrs()
-                .map(|a| a.collect())
-        })
+    fn resolve(
+        host: String,
+        port: u16,
+    ) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send {
+        blocking::unblock(move || (host.as_str(), port).to_socket_addrs().map(|a| a.collect()))
     }
 
-    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<SmolSocket>> + Send {
-        async move {
-            let stream = Async::<TcpStream>::connect(addr).await?;
-            // MQTT packets are small and latency-bound: no Nagle delay.
-            stream.get_ref().set_nodelay(true)?;
-            Ok(SmolSocket(stream))
-        }
+    async fn connect(addr: SocketAddr) -> io::Result<SmolSocket> {
+        let stream = Async::<TcpStream>::connect(addr).await?;
+        // MQTT packets are small and latency-bound: no Nagle delay.
+        stream.get_ref().set_nodelay(true)?;
+        Ok(SmolSocket(stream))
     }
 
     fn timer(at: Option<Instant>) -> SmolTimer {
