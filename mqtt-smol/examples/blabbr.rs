@@ -11,16 +11,13 @@
 //!
 //! The integration tests run [`run`] against every broker under test.
 
-use mqtt_smol::{Client, Options, QoS};
-use std::time::Duration;
+use mqtt_smol::{Client, Options, QoS, Smol};
+use mqtt_testkit::seed::deliveries;
 
 /// The guide's data (shared by every adapter's example and tests): the
 /// subscribers' names (client ids are `consumer.<name>`) and the two
 /// messages, in publish order.
 pub use mqtt_testkit::seed::{BLABBR_MESSAGES as MESSAGES, BLABBR_NAMES as NAMES};
-
-const WAIT: Duration = Duration::from_secs(10);
-const LINGER: Duration = Duration::from_millis(300);
 
 /// Runs the example against `url`: topics get `prefix`, client ids
 /// `id_prefix` (both empty when run as the example). Returns every delivery
@@ -50,31 +47,13 @@ pub async fn run(
     for msg in MESSAGES {
         publisher.publish(topic.as_str(), msg).await?.await?;
     }
-    let mut deliveries = Vec::new();
-    while deliveries.len() < NAMES.len() * MESSAGES.len() {
-        deliveries.push(
-            within(WAIT, rx.recv())
-                .await
-                .ok_or("a delivery is missing")??,
-        );
-    }
-    while let Some(Ok(extra)) = within(LINGER, rx.recv()).await {
-        deliveries.push(extra);
-    }
+    // The eight deliveries (each within 10 s), then any extra one within 300 ms.
+    let got = deliveries::<Smol, _>(&rx, NAMES.len() * MESSAGES.len()).await?;
     publisher.disconnect().await?;
     for c in consumers {
         c.disconnect().await?;
     }
-    Ok(deliveries)
-}
-
-/// `f`, or `None` after `d`.
-async fn within<T>(d: Duration, f: impl std::future::Future<Output = T>) -> Option<T> {
-    futures_lite::future::or(async { Some(f.await) }, async {
-        async_io::Timer::after(d).await;
-        None
-    })
-    .await
+    Ok(got)
 }
 
 #[allow(dead_code)] // The tests include this file for `run`.

@@ -11,13 +11,8 @@
 //! there, else an embedded broker started on an ephemeral loopback port.
 //! The integration tests run [`run`] against every broker under test.
 
-use mqtt_smol::{Client, Options, QoS};
-use std::time::Duration;
-
-/// How long to wait for the delivery.
-const WAIT: Duration = Duration::from_secs(10);
-/// How long to keep listening for deliveries that should not come.
-const LINGER: Duration = Duration::from_millis(300);
+use mqtt_smol::{Client, Options, QoS, Smol};
+use mqtt_testkit::seed::deliveries;
 
 /// Runs the example against `url` with topic `{prefix}hello`; returns the
 /// payloads received, in order.
@@ -41,25 +36,12 @@ pub async fn run(url: &str, prefix: &str) -> Result<Vec<String>, Box<dyn std::er
         .await?
         .await?;
 
-    let mut received = vec![within(WAIT, rx.recv())
-        .await
-        .ok_or("no delivery within 10 s")??];
-    while let Some(Ok(extra)) = within(LINGER, rx.recv()).await {
-        received.push(extra);
-    }
+    // The one delivery (waiting at most 10 s), then any extra one within 300 ms.
+    let received = deliveries::<Smol, _>(&rx, 1).await?;
     // The disconnect comes from here, not from the handler.
     client.disconnect().await?;
     println!("[main] disconnected");
     Ok(received)
-}
-
-/// `f`, or `None` after `d`.
-async fn within<T>(d: Duration, f: impl std::future::Future<Output = T>) -> Option<T> {
-    futures_lite::future::or(async { Some(f.await) }, async {
-        async_io::Timer::after(d).await;
-        None
-    })
-    .await
 }
 
 #[allow(dead_code)] // The tests include this file for `run`.

@@ -4,18 +4,12 @@
 //! cargo run -p mqtt-smol --example sub -- -t 'sensors/#' -v
 //! cargo run -p mqtt-smol --example sub -- -t hello -C 1 -W 10
 //! ```
-
-use mqtt_testkit::cli;
+//!
+//! The flags (shared by every adapter's `sub`) are `mqtt_testkit::cli`'s.
 
 use futures_lite::StreamExt;
-use mqtt_smol::{Client, QoS};
-use std::io::Write;
-use std::time::Duration;
-
-const HELP: &str = "usage: sub -t FILTER [-t FILTER...] [-v] [-C COUNT] [-W SECONDS] [flags]
-  -v             print the topic before each payload
-  -C COUNT       exit after COUNT messages
-  -W SECONDS     give up this long after connecting: `Timed out`, exit status 27";
+use mqtt_smol::Client;
+use mqtt_testkit::cli::{self, SubArgs};
 
 #[allow(dead_code)]
 fn main() {
@@ -32,56 +26,19 @@ pub fn main_with(args: Vec<String>) -> ! {
 
 /// Runs the tool with `args` (without the program name).
 pub fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
-    let mut common = cli::Common::default();
-    let mut verbose = false;
-    let mut count: Option<usize> = None;
-    let mut wait: Option<Duration> = None;
-    let mut i = 0;
-    let value = |i: &mut usize| {
-        *i += 1;
-        args.get(*i)
-            .cloned()
-            .ok_or(format!("{} needs a value", args[*i - 1]))
+    let Some(args) = SubArgs::parse(&args)? else {
+        return Ok(());
     };
-    while i < args.len() {
-        if common.take(&args, &mut i)? {
-            i += 1;
-            continue;
-        }
-        match args[i].as_str() {
-            "-v" => verbose = true,
-            "-C" => count = Some(value(&mut i)?.parse()?),
-            "-W" => wait = Some(Duration::from_secs(value(&mut i)?.parse()?)),
-            "--help" => {
-                println!("{HELP}\n{}", cli::COMMON_HELP);
-                return Ok(());
-            }
-            f => return Err(format!("unknown flag {f}\n{HELP}\n{}", cli::COMMON_HELP).into()),
-        }
-        i += 1;
-    }
-    if common.topics.is_empty() {
-        return Err(format!("at least one -t FILTER is needed\n{HELP}").into());
-    }
-    let url = common.url()?;
-    let qos = common.qos.unwrap_or(QoS::AtMostOnce);
+    let url = args.common.url()?;
     smol::block_on(async {
-        let client = Client::connect(&url, common.options()?)
+        let client = Client::connect(&url, args.common.options()?)
             .await
             .map_err(|e| cli::ConnectFailed::new(&url, e))?;
-        let mut messages = client
-            .subscribe_stream(common.topics.iter().map(|t| (t.as_str(), qos)))
-            .await?;
-        for (filter, granted) in common.topics.iter().zip(messages.ack().granted()) {
-            if granted.is_none() {
-                return Err(format!("the broker refused the subscription to {filter}").into());
-            }
-        }
+        let mut messages = client.subscribe_stream(args.filters()).await?;
+        args.check_granted(messages.ack())?;
+        let deadline = args.deadline(std::time::Instant::now());
         let mut seen = 0;
-        let mut out = std::io::stdout();
-        // Like mosquitto_sub: the time counts from the connection, not per message.
-        let deadline = wait.map(|d| std::time::Instant::now() + d);
-        while count.map_or(true, |c| seen < c) {
+        while args.wants_more(seen) {
             let next = match deadline {
                 Some(d) => {
                     futures_lite::future::or(async { Some(messages.next().await) }, async {
@@ -92,17 +49,11 @@ pub fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
                 }
                 None => Some(messages.next().await),
             };
-            let m = match next {
-                Some(Some(m)) => m,
+            match next {
+                Some(Some(m)) => args.print(&m)?,
                 Some(None) => break,
                 None => return Err(cli::TimedOut.into()),
-            };
-            if verbose {
-                write!(out, "{} ", m.topic())?;
             }
-            out.write_all(m.payload())?;
-            writeln!(out)?;
-            out.flush()?;
             seen += 1;
         }
         client.disconnect().await?;

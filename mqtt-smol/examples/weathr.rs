@@ -9,8 +9,8 @@
 //!
 //! The integration tests run [`run`] against every broker under test.
 
-use mqtt_smol::{Client, Options, QoS};
-use std::time::Duration;
+use mqtt_smol::{Client, Options, QoS, Smol};
+use mqtt_testkit::seed::deliveries;
 
 /// The guide's tables (shared by every adapter's example and tests): the ten
 /// updates `(topic, payload)` (publisher A sends the first five, publisher B
@@ -19,9 +19,6 @@ use std::time::Duration;
 pub use mqtt_testkit::seed::{
     WEATHR_DELIVERIES as EXPECTED, WEATHR_FILTERS as FILTERS, WEATHR_UPDATES as UPDATES,
 };
-
-const WAIT: Duration = Duration::from_secs(10);
-const LINGER: Duration = Duration::from_millis(300);
 
 /// Runs the example against `url` with every topic and filter under
 /// `prefix`. Returns every delivery as `(filter, topic, payload)` (filter and
@@ -55,33 +52,15 @@ pub async fn run(
             .await?
             .await?;
     }
-    let mut deliveries = Vec::new();
-    while deliveries.len() < EXPECTED {
-        deliveries.push(
-            within(WAIT, rx.recv())
-                .await
-                .ok_or("a delivery is missing")??,
-        );
-    }
-    while let Some(Ok(extra)) = within(LINGER, rx.recv()).await {
-        deliveries.push(extra);
-    }
-    println!("[main] {} deliveries", deliveries.len());
+    // The 18 deliveries (each within 10 s), then any extra one within 300 ms.
+    let got = deliveries::<Smol, _>(&rx, EXPECTED).await?;
+    println!("[main] {} deliveries", got.len());
     a.disconnect().await?;
     b.disconnect().await?;
     for c in subscribers {
         c.disconnect().await?;
     }
-    Ok(deliveries)
-}
-
-/// `f`, or `None` after `d`.
-async fn within<T>(d: Duration, f: impl std::future::Future<Output = T>) -> Option<T> {
-    futures_lite::future::or(async { Some(f.await) }, async {
-        async_io::Timer::after(d).await;
-        None
-    })
-    .await
+    Ok(got)
 }
 
 #[allow(dead_code)] // The tests include this file for `run`.

@@ -43,16 +43,14 @@ impl Runtime for Smol {
         blocking::unblock(move || (host.as_str(), port).to_socket_addrs().map(|a| a.collect()))
     }
 
-    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<SmolSocket>> + Send {
-        async move {
-            let stream = Async::<TcpStream>::connect(addr).await?;
-            // MQTT packets are small and latency-bound: no Nagle delay.
-            stream.get_ref().set_nodelay(true)?;
-            Ok(SmolSocket {
-                stream,
-                drained: false,
-            })
-        }
+    async fn connect(addr: SocketAddr) -> io::Result<SmolSocket> {
+        let stream = Async::<TcpStream>::connect(addr).await?;
+        // MQTT packets are small and latency-bound: no Nagle delay.
+        stream.get_ref().set_nodelay(true)?;
+        Ok(SmolSocket {
+            stream,
+            drained: false,
+        })
     }
 
     fn timer(at: Option<Instant>) -> SmolTimer {

@@ -48,24 +48,17 @@ impl Runtime for Tokio {
         }
     }
 
-    fn resolve(
-        host: String,
-        port: u16,
-    ) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send {
-        async move {
-            Ok(tokio::net::lookup_host((host.as_str(), port))
-                .await?
-                .collect())
-        }
+    async fn resolve(host: String, port: u16) -> io::Result<Vec<SocketAddr>> {
+        Ok(tokio::net::lookup_host((host.as_str(), port))
+            .await?
+            .collect())
     }
 
-    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<TokioSocket>> + Send {
-        async move {
-            let stream = tokio::net::TcpStream::connect(addr).await?;
-            // MQTT packets are small and latency-bound: no Nagle delay.
-            stream.set_nodelay(true)?;
-            Ok(TokioSocket(stream))
-        }
+    async fn connect(addr: SocketAddr) -> io::Result<TokioSocket> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        // MQTT packets are small and latency-bound: no Nagle delay.
+        stream.set_nodelay(true)?;
+        Ok(TokioSocket(stream))
     }
 
     fn timer(at: Option<Instant>) -> TokioTimer {

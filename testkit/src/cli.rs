@@ -325,3 +325,316 @@ impl Common {
         Ok(o.tls(tls))
     }
 }
+
+/// Reads `args` (without the program name): the common flags into a
+/// [`Common`], the others through `own(flag, value)` (`value()` takes the
+/// flag's value; `Ok(false)`: not a flag of this tool). `Ok(None)` after
+/// printing `help` for `--help`.
+fn parse_flags(
+    args: &[String],
+    help: &str,
+    mut own: impl FnMut(
+        &str,
+        &mut dyn FnMut() -> Result<String, String>,
+    ) -> Result<bool, Box<dyn std::error::Error>>,
+) -> Result<Option<Common>, Box<dyn std::error::Error>> {
+    let mut common = Common::default();
+    let mut i = 0;
+    while i < args.len() {
+        if !common.take(args, &mut i)? {
+            let flag = args[i].as_str();
+            if flag == "--help" {
+                println!("{help}\n{COMMON_HELP}");
+                return Ok(None);
+            }
+            let mut value = || {
+                i += 1;
+                args.get(i).cloned().ok_or(format!("{flag} needs a value"))
+            };
+            if !own(flag, &mut value)? {
+                return Err(format!("unknown flag {flag}\n{help}\n{COMMON_HELP}").into());
+            }
+        }
+        i += 1;
+    }
+    Ok(Some(common))
+}
+
+/// `pub`'s own flags.
+pub const PUB_HELP: &str = "usage: pub -t TOPIC (-m MESSAGE | -n) [-r] [flags]
+  -m MESSAGE     the payload
+  -n             an empty (zero-length) payload
+  -r             retain the message";
+
+/// The `pub` tool's command line: publish one message, like mosquitto_pub.
+#[derive(Debug)]
+pub struct PubArgs {
+    /// The common flags.
+    pub common: Common,
+    /// `-t`: the one topic.
+    pub topic: String,
+    /// `-m` (or `-n`: empty).
+    pub message: String,
+    /// `-r`.
+    pub retain: bool,
+}
+
+impl PubArgs {
+    /// Parses `args` (without the program name); `Ok(None)` after printing
+    /// the help for `--help`.
+    ///
+    /// ```
+    /// let args: Vec<String> = ["-t", "a", "-m", "hi", "-r"].map(String::from).into();
+    /// let p = mqtt_testkit::cli::PubArgs::parse(&args)?.unwrap();
+    /// assert_eq!((p.topic.as_str(), p.message.as_str(), p.retain), ("a", "hi", true));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn parse(args: &[String]) -> Result<Option<PubArgs>, Box<dyn std::error::Error>> {
+        let mut message: Option<String> = None;
+        let mut retain = false;
+        let Some(common) = parse_flags(args, PUB_HELP, |flag, value| {
+            match flag {
+                "-m" => message = Some(value()?),
+                "-n" => message = Some(String::new()),
+                "-r" => retain = true,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?
+        else {
+            return Ok(None);
+        };
+        let [topic] = common.topics.as_slice() else {
+            return Err(format!("exactly one -t TOPIC is needed\n{PUB_HELP}").into());
+        };
+        let topic = topic.clone();
+        let message = message.ok_or("-m MESSAGE or -n is needed")?;
+        Ok(Some(PubArgs {
+            common,
+            topic,
+            message,
+            retain,
+        }))
+    }
+
+    /// The message to publish: mosquitto_pub's default QoS is 0.
+    pub fn publish(&self) -> mqtt_adapter::Publish {
+        mqtt_adapter::Publish::new(self.topic.as_str(), self.message.clone().into_bytes())
+            .qos(self.common.qos.unwrap_or(QoS::AtMostOnce))
+            .retain(self.retain)
+    }
+}
+
+/// The broker's answer to `pub`'s message, as the tool's result: an error
+/// reason code is an error.
+pub fn check_ack(ack: &mqtt_adapter::PublishAck) -> Result<(), Box<dyn std::error::Error>> {
+    if ack.reason.is_error() {
+        return Err(format!("the broker refused it: {:?}", ack.reason).into());
+    }
+    Ok(())
+}
+
+/// `sub`'s own flags.
+pub const SUB_HELP: &str =
+    "usage: sub -t FILTER [-t FILTER...] [-v] [-C COUNT] [-W SECONDS] [flags]
+  -v             print the topic before each payload
+  -C COUNT       exit after COUNT messages
+  -W SECONDS     give up this long after connecting: `Timed out`, exit status 27";
+
+/// The `sub` tool's command line: subscribe and print, like mosquitto_sub.
+#[derive(Debug)]
+pub struct SubArgs {
+    /// The common flags (`-t` filters, `-q` their QoS).
+    pub common: Common,
+    /// `-v`: print the topic before each payload.
+    pub verbose: bool,
+    /// `-C`: exit after this many messages.
+    pub count: Option<usize>,
+    /// `-W`: give up this long after connecting.
+    pub wait: Option<Duration>,
+}
+
+impl SubArgs {
+    /// Parses `args` (without the program name); `Ok(None)` after printing
+    /// the help for `--help`.
+    ///
+    /// ```
+    /// let args: Vec<String> = ["-t", "a/#", "-v", "-C", "2"].map(String::from).into();
+    /// let s = mqtt_testkit::cli::SubArgs::parse(&args)?.unwrap();
+    /// assert_eq!((s.verbose, s.count, s.wait), (true, Some(2), None));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn parse(args: &[String]) -> Result<Option<SubArgs>, Box<dyn std::error::Error>> {
+        let mut verbose = false;
+        let mut count: Option<usize> = None;
+        let mut wait: Option<Duration> = None;
+        let Some(common) = parse_flags(args, SUB_HELP, |flag, value| {
+            match flag {
+                "-v" => verbose = true,
+                "-C" => count = Some(value()?.parse()?),
+                "-W" => wait = Some(Duration::from_secs(value()?.parse()?)),
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?
+        else {
+            return Ok(None);
+        };
+        if common.topics.is_empty() {
+            return Err(format!("at least one -t FILTER is needed\n{SUB_HELP}").into());
+        }
+        Ok(Some(SubArgs {
+            common,
+            verbose,
+            count,
+            wait,
+        }))
+    }
+
+    /// The filters with their QoS (mosquitto_sub's default is 0).
+    pub fn filters(&self) -> Vec<(&str, QoS)> {
+        let qos = self.common.qos.unwrap_or(QoS::AtMostOnce);
+        self.common
+            .topics
+            .iter()
+            .map(|t| (t.as_str(), qos))
+            .collect()
+    }
+
+    /// When `-W` runs out: like mosquitto_sub, the time counts from the
+    /// connection, not per message.
+    pub fn deadline(&self, connected: std::time::Instant) -> Option<std::time::Instant> {
+        self.wait.map(|d| connected + d)
+    }
+
+    /// Whether to wait for another message after `seen` (`-C`).
+    pub fn wants_more(&self, seen: usize) -> bool {
+        self.count.map_or(true, |c| seen < c)
+    }
+
+    /// Checks the SUBACK: a refused filter is an error.
+    pub fn check_granted(
+        &self,
+        ack: &mqtt_adapter::SubAck,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        for (filter, granted) in self.common.topics.iter().zip(ack.granted()) {
+            if granted.is_none() {
+                return Err(format!("the broker refused the subscription to {filter}").into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Prints `m` on stdout as mosquitto_sub does (`-v`: topic, space, payload).
+    pub fn print(&self, m: &mqtt_adapter::Message) -> std::io::Result<()> {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        if self.verbose {
+            write!(out, "{} ", m.topic())?;
+        }
+        out.write_all(m.payload())?;
+        writeln!(out)?;
+        out.flush()
+    }
+}
+
+/// The `throughput` example's command line: `[N] [QOS] [SIZE]` (10,000
+/// messages of 64 B at QoS 1 by default).
+#[derive(Debug, Clone, Copy)]
+pub struct ThroughputArgs {
+    /// How many messages.
+    pub n: usize,
+    /// At which QoS.
+    pub qos: QoS,
+    /// Of how many bytes each.
+    pub size: usize,
+}
+
+impl ThroughputArgs {
+    /// From the process's arguments.
+    pub fn from_env() -> Result<ThroughputArgs, Box<dyn std::error::Error>> {
+        let mut args = std::env::args().skip(1);
+        let n: usize = args.next().map_or(Ok(10_000), |a| a.parse())?;
+        let qos = match args.next().as_deref() {
+            None | Some("1") => QoS::AtLeastOnce,
+            Some("0") => QoS::AtMostOnce,
+            Some("2") => QoS::ExactlyOnce,
+            Some(q) => return Err(format!("QoS {q} is not 0, 1 or 2").into()),
+        };
+        let size: usize = args.next().map_or(Ok(64), |a| a.parse())?;
+        Ok(ThroughputArgs { n, qos, size })
+    }
+
+    /// Runs the measurement against `url` on runtime `R`: one client
+    /// subscribes, another publishes; the subscriber counts on a task of its
+    /// own, started with `spawn` (the runtime's spawn, awaiting its result).
+    /// Returns the line to print.
+    pub async fn run<R, S, F>(
+        self,
+        url: &str,
+        spawn: S,
+    ) -> Result<String, Box<dyn std::error::Error>>
+    where
+        R: mqtt_adapter::aio::Runtime,
+        S: FnOnce(Counter) -> F,
+        F: std::future::Future<Output = (usize, std::time::Instant)>,
+    {
+        use futures_lite::StreamExt;
+        use mqtt_adapter::aio::Client;
+        use std::time::Instant;
+        let ThroughputArgs { n, qos, size } = self;
+        let topic = format!(
+            "mqtt-{}-throughput/{}",
+            runtime_name::<R>(),
+            std::process::id()
+        );
+        let sub = Client::<R>::connect(url, Options::new().incoming_buffer(4096)).await?;
+        let mut messages = sub.subscribe_stream([(topic.as_str(), qos)]).await?;
+        // 20 in flight: Mosquitto's default window. Beyond it, Mosquitto 2.0.11
+        // acknowledges but drops QoS 2 messages from an MQTT 3.1.1 client.
+        let publisher = Client::<R>::connect(url, Options::new().max_inflight(20)).await?;
+        let payload = bytes::Bytes::from(vec![b'x'; size]);
+
+        let start = Instant::now();
+        let receiver = spawn(Box::pin(async move {
+            let mut got = 0;
+            while got < n && messages.next().await.is_some() {
+                got += 1;
+            }
+            (got, Instant::now())
+        }));
+        let mut last = None;
+        for _ in 0..n {
+            let p = mqtt_adapter::Publish::new(topic.as_str(), payload.clone()).qos(qos);
+            last = Some(publisher.publish_with(p).await?);
+        }
+        if let Some(h) = last {
+            h.await?;
+        }
+        let published = start.elapsed();
+        let (got, done) = receiver.await;
+        let total = done - start;
+        publisher.disconnect().await?;
+        sub.disconnect().await?;
+        Ok(format!(
+            "{url}: {n} x {size} B at {qos:?}: published in {:.3} s ({:.0} msg/s), \
+             {got} received in {:.3} s ({:.0} msg/s end to end)",
+            published.as_secs_f64(),
+            n as f64 / published.as_secs_f64(),
+            total.as_secs_f64(),
+            got as f64 / total.as_secs_f64()
+        ))
+    }
+}
+
+/// The `throughput` receiver's task: counts messages, resolves to how many
+/// arrived and when the last one did.
+pub type Counter =
+    std::pin::Pin<Box<dyn std::future::Future<Output = (usize, std::time::Instant)> + Send>>;
+
+/// The short name of runtime `R` (`smol`, `tokio`): its type's last path
+/// segment, lower-cased.
+fn runtime_name<R>() -> String {
+    let path = std::any::type_name::<R>();
+    path.rsplit("::").next().unwrap_or(path).to_lowercase()
+}

@@ -14,7 +14,8 @@
 //! - [`seed`]: the getting-started programs' tables and expected deliveries;
 //!   [`cli`]: the `pub` / `sub` examples' flags; [`support`]: what the
 //!   integration tests of every adapter share (brokers under test, unique
-//!   names, a connection-cutting proxy).
+//!   names, a connection-cutting proxy); [`async_suite`]: the integration suite of the
+//!   async client, written once, generic over its runtime.
 //!
 //! Only loopback addresses are used.
 //!
@@ -27,6 +28,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod async_suite;
 mod brokers;
 pub mod cli;
 pub mod conformance;

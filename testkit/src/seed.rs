@@ -144,6 +144,38 @@ pub fn check_weathr(got: &[(String, String, String)]) -> Result<(), String> {
     Ok(())
 }
 
+/// How long an example waits for each delivery it expects.
+pub const EXAMPLE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long an example keeps listening for deliveries that should not come.
+pub const EXAMPLE_LINGER: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// What an example received on `rx`: the `n` deliveries it expects (each
+/// within [`EXAMPLE_WAIT`] of the one before, else an error), then any extra
+/// one that arrives within [`EXAMPLE_LINGER`] (the checkers count them), on
+/// runtime `R`'s timer.
+pub async fn deliveries<R: mqtt_adapter::aio::Runtime, T>(
+    rx: &async_channel::Receiver<T>,
+    n: usize,
+) -> Result<Vec<T>, String> {
+    use crate::async_suite::within;
+    let mut got = Vec::with_capacity(n);
+    while got.len() < n {
+        match within::<R, _>(EXAMPLE_WAIT, rx.recv()).await {
+            Some(Ok(d)) => got.push(d),
+            _ => {
+                return Err(format!(
+                    "{} of {n} deliveries within {EXAMPLE_WAIT:?} each",
+                    got.len()
+                ))
+            }
+        }
+    }
+    while let Some(Ok(extra)) = within::<R, _>(EXAMPLE_LINGER, rx.recv()).await {
+        got.push(extra);
+    }
+    Ok(got)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,6 +83,22 @@ fn nanos() -> u32 {
         .unwrap_or(0)
 }
 
+/// How many OS threads this process runs now (`Threads:` of
+/// `/proc/self/status`; Linux only).
+///
+/// # Panics
+/// When `/proc/self/status` cannot be read or has no `Threads:` line.
+pub fn os_threads() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .expect("a Threads line")
+        .trim()
+        .parse()
+        .expect("a number")
+}
+
 /// Whether `broker` is RabbitMQ.
 pub fn is_rabbitmq(broker: &Broker) -> bool {
     broker.kind == crate::BrokerKind::RabbitMq
