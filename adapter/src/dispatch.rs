@@ -21,7 +21,7 @@
 //! Give each subscription an MQTT 5 subscription identifier to have each copy
 //! reach only its own handler.
 //!
-//! Handlers run one at a time on the dispatcher thread, in arrival order, so
+//! Handlers run one at a time, in arrival order, off the I/O path, so
 //! a handler may block or call back into the client without stalling the
 //! protocol. A handler that panics does not stop the dispatcher.
 
@@ -31,7 +31,7 @@ use mqtt_sansio::client::{AckToken, Subscriptions};
 use mqtt_sansio::codec::{ByteStr, Properties};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-/// A message handler: a user closure called on the dispatcher thread for
+/// A message handler: a user closure called by the dispatcher, in order, for
 /// every delivered copy of a message its filters match (once per copy).
 ///
 /// Clones are the same handler (see [`same`](Handler::same)).
@@ -170,7 +170,7 @@ pub trait Sink: Send + Sync {
     fn unbound(&self) {}
 }
 
-/// A user callback taking `&T`, run on the dispatcher thread.
+/// A user callback taking `&T`, run by the dispatcher.
 type Callback<T> = Option<Box<dyn FnMut(&T) + Send>>;
 
 /// The callbacks of [`Options`](crate::Options), handed to [`Dispatch::run`].

@@ -1,12 +1,12 @@
-//! What `mqtt-std` and `mqtt-smol` share above the socket: options, messages,
-//! errors, the handler registry and routing, the dispatcher thread's loop,
-//! server lists. No sockets and no async runtime.
+//! What every adapter shares above the socket: options, messages, errors,
+//! the handler registry and routing, the dispatcher, server lists — and the
+//! async client itself ([`aio`]), written once and generic over a small
+//! [`aio::Runtime`] trait that `mqtt-smol` and `mqtt-tokio` implement in one
+//! file each. No socket and no runtime of its own.
 //!
-//! Users normally reach these types through an adapter (`mqtt_std::Options`,
-//! `mqtt_smol::Message`, ...), which re-exports them. An adapter keeps only
-//! what depends on its runtime: the client handles (blocking or async), the
-//! socket and driver loop, and the queues behind message streams (it
-//! implements [`dispatch::Sink`] over its own waiting primitive).
+//! Users normally reach these types through an adapter (`mqtt_tokio::Client`,
+//! `mqtt_std::Options`, `mqtt_smol::Message`, ...), which re-exports them
+//! ([`api`] is that list).
 //!
 //! # Routing messages to handlers
 //! One rule, implemented once in [`dispatch::Registry::route`]:

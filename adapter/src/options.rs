@@ -395,13 +395,13 @@ impl Options {
         self
     }
 
-    /// Called on the dispatcher thread after every successful CONNACK.
+    /// Called by the dispatcher (in order, where it may block) after every successful CONNACK.
     pub fn on_connect(mut self, f: impl FnMut(&ConnectInfo) + Send + 'static) -> Options {
         self.parts.callbacks.on_connect = Some(Box::new(f));
         self
     }
 
-    /// Called on the dispatcher thread when an established connection is lost
+    /// Called by the dispatcher (in order, where it may block) when an established connection is lost
     /// (not after `Client::disconnect`).
     pub fn on_connection_lost(
         mut self,
@@ -411,7 +411,7 @@ impl Options {
         self
     }
 
-    /// Called on the dispatcher thread for every connection attempt that
+    /// Called by the dispatcher (in order, where it may block) for every connection attempt that
     /// failed before its CONNACK (the socket could not be opened, the broker
     /// refused, the connect timeout passed). `will_reconnect` says whether
     /// another attempt is scheduled. Attempts that fail do not call
@@ -422,19 +422,19 @@ impl Options {
         self
     }
 
-    /// Called on the dispatcher thread when a publish completes or fails.
+    /// Called by the dispatcher (in order, where it may block) when a publish completes or fails.
     pub fn on_delivery_complete(mut self, f: impl FnMut(&Delivery) + Send + 'static) -> Options {
         self.parts.callbacks.on_delivery_complete = Some(Box::new(f));
         self
     }
 
-    /// Called on the dispatcher thread for a message no handler matched.
+    /// Called by the dispatcher (in order, where it may block) for a message no handler matched.
     pub fn on_unhandled(mut self, f: impl FnMut(&Message) + Send + 'static) -> Options {
         self.parts.callbacks.on_unhandled = Some(Box::new(f));
         self
     }
 
-    /// Called on the dispatcher thread when an MQTT 5 re-authentication
+    /// Called by the dispatcher (in order, where it may block) when an MQTT 5 re-authentication
     /// started by `Client::reauthenticate` succeeds, with the properties of
     /// the broker's final AUTH (its authentication data, reason string, user
     /// properties). A refused one ends the connection instead, reported to

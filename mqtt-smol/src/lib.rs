@@ -93,15 +93,15 @@
 //! copies of one publish. Give each subscription an MQTT 5 identifier to
 //! have each copy reach only its own handler.
 //!
-//! Handlers and callbacks run one at a time on the dispatcher thread, in
-//! arrival order. A handler that panics does not stop the client: the panic
-//! is caught (the panic hook reports it on stderr as usual), the other
+//! Handlers and callbacks run one at a time, in arrival order, on the
+//! `blocking` pool. A handler that panics does not stop the client: the
+//! panic is caught (the panic hook reports it on stderr as usual), the other
 //! handlers matching that message still get it, every later message is
 //! dispatched as before, and the handler stays installed. The panicking
-//! call's work is lost: with automatic acknowledgements the message was
-//! already acknowledged on receipt; with [`Options::manual_acks`] it stays
-//! unacknowledged unless the handler acked it before panicking. Callbacks
-//! (`on_connect`, ...) are guarded the same way.
+//! handler's message is left unacknowledged (with automatic acks as with
+//! [`Options::manual_acks`], unless the handler acked it before panicking),
+//! so a persistent session redelivers it. Callbacks (`on_connect`, ...) are
+//! guarded the same way.
 //!
 //! # Examples
 //! `cargo run -p mqtt-smol --example <name>`: `hello_world`, `blabbr` and

@@ -192,14 +192,18 @@ impl crate::Acker for CoreAcker {
 /// its result what it could not finish.
 ///
 /// # Tasks, not threads
-/// A client is two tasks on an executor — smol's global one with
-/// [`connect`](Client::connect), yours with
-/// [`connect_with`](Client::connect_with) — and no thread of its own: the
-/// driver (owns the socket, feeds the protocol core, sleeps on an `async-io`
-/// timer) and the dispatcher (runs handlers and callbacks, in order). The
-/// futures this type returns only wait on channels and `async-io` timers, so
-/// they run on any executor (tested with `smol` and
-/// `futures_lite::future::block_on`).
+/// A client is two tasks on an executor — the runtime's default one with
+/// [`connect`](Client::connect) (smol's global executor, tokio's current
+/// runtime), yours with [`connect_with`](Client::connect_with) — and no
+/// thread of its own: the driver (owns the socket, feeds the protocol core,
+/// sleeps on the runtime's timer) and the dispatcher (runs handlers and
+/// callbacks, in order, on the runtime's blocking pool). The futures this
+/// type returns wait only on their own result slots, channels and the
+/// runtime's timer (tested with `smol`, `futures_lite::future::block_on`
+/// and tokio's current-thread and multi-thread runtimes).
+///
+/// `R` is the runtime: name the client by its runtime crate's alias,
+/// `mqtt_smol::Client` or `mqtt_tokio::Client`.
 pub struct Client<R> {
     inner: Arc<Inner>,
     _user: Arc<UserToken>,
@@ -381,8 +385,8 @@ impl<R: Runtime> Client<R> {
     /// Connects to `url` (`mqtt://host:port`, also `tcp://`; `mqtts://`,
     /// `ws://`, `wss://`) and resolves after a successful CONNACK.
     ///
-    /// The connection is driven by two tasks spawned on smol's global
-    /// executor (`smol::spawn`): the driver (socket, timers, protocol core)
+    /// The connection is driven by two tasks spawned with [`Runtime::spawn`]
+    /// (`smol::spawn`, `tokio::spawn`): the driver (socket, timers, protocol core)
     /// and the dispatcher (handlers and callbacks). The client starts no
     /// thread of its own; a thousand clients are two thousand tasks. To run
     /// them on your own executor, use [`connect_with`](Client::connect_with).
@@ -539,7 +543,7 @@ impl<R: Runtime> Client<R> {
     }
 
     /// Subscribes to `filters` (each with its maximum QoS) and routes their
-    /// messages to `handler`, run on the dispatcher thread. Resolves with the
+    /// messages to `handler`, run by the dispatcher. Resolves with the
     /// broker's SUBACK codes (granted QoS or failure per filter).
     ///
     /// The routing rule (the same in `mqtt-std`, see
@@ -555,7 +559,7 @@ impl<R: Runtime> Client<R> {
     /// copies of one publish; Mosquitto and RabbitMQ send one per client.
     ///
     /// Filters the broker refused get no handler (a handler they replaced is
-    /// put back). Handlers run on the dispatcher thread, one message at a
+    /// put back). Handlers run on the blocking pool, one message at a
     /// time, in arrival order; they survive reconnects, and the
     /// subscriptions are restored when a reconnect finds the session gone.
     pub async fn subscribe<I, T>(
@@ -816,13 +820,13 @@ impl<R: Runtime> Client<R> {
     }
 
     /// Starts an MQTT 5 re-authentication (AUTH with reason Re-authenticate)
-    /// with the [`Authenticator`](crate::Authenticator) set in the options
+    /// with the [`Authenticator`](crate::api::Authenticator) set in the options
     /// (`Options::configure(|c| c.authenticator = ...)`); the exchange then
     /// runs in the background. Returns once the AUTH is queued. Its success
     /// is reported to [`Options::on_reauthenticated`](crate::Options::on_reauthenticated)
     /// with the broker's final AUTH properties. A broker or
     /// authenticator that refuses it ends the connection, reported like any
-    /// other loss with [`ConnectionError::Auth`](crate::ConnectionError::Auth).
+    /// other loss with [`ConnectionError::Auth`](crate::api::ConnectionError::Auth).
     ///
     /// Refused at once with [`Error::Reauth`] without an authenticator or
     /// MQTT 5, while not connected, or while an exchange is running.
@@ -864,7 +868,7 @@ impl<R: Runtime> Client<R> {
 
     /// Like [`disconnect_timeout`](Client::disconnect_timeout), with an MQTT 5
     /// reason code and properties (for example
-    /// [`ReasonCode::DisconnectWithWillMessage`](crate::ReasonCode::DisconnectWithWillMessage)).
+    /// [`ReasonCode::DisconnectWithWillMessage`](crate::api::ReasonCode::DisconnectWithWillMessage)).
     pub async fn disconnect_with(
         &self,
         timeout: Duration,
