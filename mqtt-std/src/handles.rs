@@ -65,7 +65,9 @@ impl PublishHandle {
     /// Blocks until the broker acknowledged the message. An MQTT 5 error
     /// reason code is [`Error::Rejected`]. When the connection is lost with no
     /// reconnect scheduled, returns [`Error::Connection`]: the message stays in
-    /// the session and is sent again if the client reconnects.
+    /// the session and is sent again if the client reconnects; this handle
+    /// keeps that error (as mqtt-smol's handle does), so the outcome of the
+    /// resent publish is reported by [`Options::on_delivery_complete`](crate::Options::on_delivery_complete).
     pub fn wait(&self) -> Result<PublishAck, Error> {
         self.wait_deadline(None)
     }
