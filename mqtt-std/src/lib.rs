@@ -1,5 +1,6 @@
-//! A blocking MQTT client over `std::net`, driving the sans-IO core
-//! [`mqtt_sansio`].
+//! A blocking MQTT client, driving the sans-IO core `mqtt_sansio`: a thin
+//! blocking facade over the async client of [`mqtt_smol`], whose connections
+//! run on one executor thread shared by the process (see "Threads").
 //!
 //! ```no_run
 //! use mqtt_std::{Client, Options, QoS};
@@ -63,29 +64,46 @@
 //! given to.
 //!
 //! # Threads
-//! The adapter makes no protocol decision. Per client:
-//! 1. a driver thread owns the sockets of the current connection and feeds the
-//!    core (under the client's lock) with bytes, time and transport events,
-//!    then drains every output; it sleeps in one place, waiting for the next
-//!    input or the core's next deadline;
-//! 2. per connection, a connector, a reader and a writer thread make the
-//!    blocking socket calls, so the driver never blocks on I/O;
-//! 3. a dispatcher thread runs handlers and callbacks one at a time, in
-//!    arrival order.
+//! The adapter makes no protocol decision and has no run loop of its own: a
+//! client is [`mqtt_smol`]'s async client, and every blocking call here is
+//! its future, blocked on (`futures_lite::future::block_on`: the calling
+//! thread parks, and the future's waker unparks it directly). What runs where:
+//! 1. every connection is two tasks of `mqtt-smol`, a driver (owns the
+//!    socket, feeds the core with bytes, time and transport events, drains
+//!    every output, sleeps on an `async-io` timer) and a dispatcher (hands
+//!    messages and events to handlers, callbacks and iterators, in order);
+//! 2. all those tasks, of every client in the process, run on **one
+//!    executor thread** (`mqtt-std`), started by the first
+//!    [`Client::connect`] and kept until the process exits. It runs
+//!    `async_io::block_on` over an `async_executor::Executor`, so while the
+//!    tasks are idle it waits in async-io's reactor (epoll) itself;
+//! 3. handlers and callbacks run on the `blocking` crate's pool, shared by
+//!    the process (threads made on demand while batches run at once, at most
+//!    500, ended after a second idle), one batch at a time per client and in
+//!    arrival order, never on the executor thread: a handler may block, call
+//!    back into the client, even wait for an acknowledgement. Host names are
+//!    resolved on that pool too;
+//! 4. async-io keeps its own thread (`async-io`) that drives the reactor
+//!    whenever no `async_io::block_on` does.
 //!
-//! No thread polls or sleeps in a loop. Client calls lock the core briefly
-//! and wake the driver, so any thread may call the client, including a
-//! handler (publish, subscribe, wait for an acknowledgement, disconnect).
+//! So a process holds 2 threads for any number of clients (plus the pool's,
+//! which grow with handlers running at the same moment, not with clients),
+//! none per client and none per connection attempt. No thread polls or
+//! sleeps in a loop (except [`Client::reconnect`], which checks for CONNACK
+//! at growing intervals of at most 50 ms). The executor thread is never
+//! stopped: after `fork`, only the forking thread exists in the child, so a
+//! child must not use clients of its parent (nor start new ones).
 //!
 //! # Bounded memory, no deadlock
 //! Incoming messages wait for handlers and iterators in a queue of
 //! [`Options::incoming_buffer`] items (default 1024). When it is full the
-//! reader stops reading and TCP pushes back on the broker: nothing is dropped.
-//! Acknowledgements arrive on the same stream, behind those messages; so while
-//! any thread waits for the broker ([`PublishHandle::wait`], `subscribe`, a
-//! `publish` waiting for room), the reader goes on up to 16 times the bound.
-//! An unread [`Messages`] iterator therefore does not stall publishing, and a
-//! disconnect never waits for an iterator nobody reads.
+//! driver stops reading the socket and TCP pushes back on the broker: nothing
+//! is dropped. Acknowledgements arrive on the same stream, behind those
+//! messages; so while any thread waits for the broker
+//! ([`PublishHandle::wait`], `subscribe`, a `publish` waiting for room), the
+//! bound is lifted up to 16 times the buffer. An unread [`Messages`] iterator
+//! therefore does not stall publishing, and a disconnect never waits for an
+//! iterator nobody reads.
 //!
 //! # Routing
 //! One rule, the same in `mqtt-smol`: a handler
@@ -104,8 +122,8 @@
 //! copies of one publish. Give each subscription an MQTT 5 identifier to
 //! have each copy reach only its own handler.
 //!
-//! Handlers and callbacks run one at a time on the dispatcher thread, in
-//! arrival order. A handler that panics does not stop the client: the panic
+//! Handlers and callbacks run one at a time, in arrival order, on the
+//! `blocking` pool (see "Threads"). A handler that panics does not stop the client: the panic
 //! is caught (the panic hook reports it on stderr as usual), the other
 //! handlers matching that message still get it, every later message is
 //! dispatched as before, and the handler stays installed. The panicking
@@ -130,38 +148,34 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
-mod bypass;
 mod client;
-mod driver;
-mod flow;
 mod handles;
-mod io;
-mod sink;
+mod runtime;
 
 pub use client::{Client, DEFAULT_DISCONNECT_TIMEOUT};
 pub use handles::{Messages, PublishHandle, Subscription};
-/// Shared with `mqtt-smol` (from [`mqtt_adapter`]).
-pub use mqtt_adapter::{
+/// Shared with `mqtt-smol` (from `mqtt_adapter`).
+pub use mqtt_smol::{
     ConnectInfo, ConnectionLost, Delivery, Error, Message, Options, Publish, PublishAck, SubAck,
     Topic,
 };
 
-/// Payload buffers: received payloads are [`bytes::Bytes`].
-pub use bytes::Bytes;
+/// Payload buffers: received payloads are [`bytes::Bytes`](https://docs.rs/bytes).
+pub use mqtt_smol::Bytes;
 /// The core's errors, which [`Error`]'s variants carry.
-pub use mqtt_sansio::client::{
+pub use mqtt_smol::{
     AckError, ConfigError, DisconnectError, PublishError, RestoreError, SnapshotError,
     SubscribeError,
 };
-pub use mqtt_sansio::client::{
+pub use mqtt_smol::{
     AckToken, AuthFailure, Authenticator, Config, ConnectionError, DisconnectOptions,
     ProtocolViolation, PublishFailure, PublishId, ReauthError, ReconnectPolicy,
 };
-pub use mqtt_sansio::codec::{
+pub use mqtt_smol::{
     ByteStr, Properties, ReasonCode, RetainHandling, SubscribeFilter, SubscriptionOptions, Will,
 };
-pub use mqtt_sansio::{ProtocolVersion, QoS};
-pub use mqtt_transport::{TlsOptions, TransportError, TransportOptions, UrlError, WsOptions};
+pub use mqtt_smol::{ProtocolVersion, QoS};
+pub use mqtt_smol::{TlsOptions, TransportError, TransportOptions, UrlError, WsOptions};
 
 #[cfg(test)]
 mod tests {
