@@ -404,3 +404,39 @@ impl Client {
         block_on(async { while futures_lite::StreamExt::next(&mut rest).await.is_some() {} });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Client, Options, Publish, QoS};
+    use std::time::{Duration, Instant};
+
+    /// `try_publish` returns at once while the client's lock is held (as by
+    /// a driver turn the scheduler parked); the publish goes out when the
+    /// lock is free. The async suite checks the bound and the order.
+    #[test]
+    fn try_publish_does_not_wait_for_the_client_lock() {
+        let broker = mqtt_testkit::EmbeddedBroker::shared().expect("the embedded broker");
+        let client = Client::connect(&broker.mqtt311_url(), Options::new()).unwrap();
+        std::thread::scope(|s| {
+            let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+            let inner = &client.inner;
+            s.spawn(move || {
+                inner.hold_lock_for_tests(Duration::from_secs(2), || {
+                    let _ = locked_tx.send(());
+                })
+            });
+            locked_rx.recv().unwrap();
+            let started = Instant::now();
+            let handle = client
+                .try_publish_with(Publish::new("try-lock/std", "x").qos(QoS::AtLeastOnce))
+                .unwrap();
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "try_publish waited {:?} for the client's lock",
+                started.elapsed()
+            );
+            handle.wait_timeout(Duration::from_secs(10)).unwrap();
+        });
+        client.disconnect_timeout(Duration::from_secs(5)).unwrap();
+    }
+}

@@ -1,6 +1,7 @@
 //! [`Client`]: the async handle, usable from any task, thread or handler.
 
 use super::flow::{Awaiting, Flow};
+use super::inbox::{Inbox, Submitted};
 use super::queue::{queue, Reader};
 use super::runtime::{sleep, sleep_until, Runtime, Task};
 use super::slot::{Answer, DriverWake, Slot};
@@ -13,16 +14,17 @@ use event_listener::Event as Notify;
 use futures_core::Stream;
 use futures_lite::future;
 use mqtt_sansio::client::{
-    Client as Core, DisconnectError, DisconnectOptions, PublishError, PublishId, RequestId,
+    Client as Core, DisconnectError, DisconnectOptions, OutgoingPublish, PublishError, PublishId,
+    RequestId,
 };
 use mqtt_sansio::codec::{ByteStr, Properties, SubscribeFilter};
 use mqtt_sansio::QoS;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -53,6 +55,9 @@ pub(crate) struct State {
     pub(crate) connection: Option<ConnectInfo>,
     /// Closing ran out of time with bytes unsent.
     pub(crate) close_cut_short: bool,
+    /// Publishes handed over through the [`Inbox`] that the core refused
+    /// with `QueueFull`: they enter it first, in order, as room appears.
+    pub(crate) held: VecDeque<Submitted>,
 }
 
 impl State {
@@ -66,6 +71,76 @@ impl State {
             None => {
                 self.requests.insert(id, tx);
             }
+        }
+    }
+
+    /// Gives the core publish `id`, answered through `slot`: as
+    /// [`Client::try_publish_with`] does under the lock, and for publishes
+    /// that were handed over while it was busy.
+    fn publish_as(
+        &mut self,
+        now: Instant,
+        id: PublishId,
+        publish: OutgoingPublish,
+        slot: &Arc<Slot<PubResult>>,
+    ) -> Result<(), Error> {
+        if let Link::Closed = self.link {
+            return Err(Error::Closed);
+        }
+        self.core
+            .publish_as(now, id, publish)
+            .map_err(|e| match e {
+                PublishError::QueueFull { max } => Error::QueueFull { max },
+                e => Error::Publish(e),
+            })?;
+        match self.link.terminal() {
+            // Accepted into the session for a later `reconnect`, but nothing
+            // will answer this handle on the current link.
+            Some(e) => slot.complete(Err(e)),
+            None => {
+                self.publishes
+                    .insert(id, Answer::new(slot, || Err(Error::Closed)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the publishes handed over while the lock was busy into the
+    /// core, oldest first; those the core has no room for yet stay in
+    /// `held`. Returns whether any left the hand-over.
+    fn take_inbox(&mut self, inbox: &Inbox) -> bool {
+        let mut moved = false;
+        loop {
+            let Some(s) = self.held.pop_front().or_else(|| inbox.pop()) else {
+                return moved;
+            };
+            let Submitted {
+                id,
+                publish,
+                slot,
+                accepted_at,
+            } = s;
+            // A clone only on this path (the lock was busy): `QueueFull`
+            // gives the message back to `held`.
+            match self.publish_as(accepted_at, id, publish.clone(), &slot) {
+                Err(Error::QueueFull { .. }) => {
+                    self.held.push_front(Submitted {
+                        id,
+                        publish,
+                        slot,
+                        accepted_at,
+                    });
+                    // Everything younger waits behind it.
+                    while let Some(s) = inbox.pop() {
+                        self.held.push_back(s);
+                    }
+                    return moved;
+                }
+                Err(e) => slot.complete(Err(e)),
+                Ok(()) => {}
+            }
+            inbox.entered();
+            moved = true;
         }
     }
 
@@ -99,6 +174,10 @@ pub(crate) struct Inner {
     pub(crate) aborted: AtomicBool,
     /// Set by the driver when it has exited (the socket is closed).
     pub(crate) finished: AtomicBool,
+    /// Publishes handed over while the lock was busy, and the publish ids.
+    pub(crate) inbox: Inbox,
+    /// The core's `max_queued`, for a `QueueFull` told without the lock.
+    max_queued: usize,
 }
 
 impl Inner {
@@ -109,6 +188,8 @@ impl Inner {
         request_timeout: Option<Duration>,
     ) -> Inner {
         Inner {
+            inbox: Inbox::new(core.next_publish_id()),
+            max_queued: core.config().max_queued,
             state: Mutex::new(State {
                 core,
                 link: Link::Connecting,
@@ -118,6 +199,7 @@ impl Inner {
                 requests: HashMap::new(),
                 connection: None,
                 close_cut_short: false,
+                held: VecDeque::new(),
             }),
             changed: Notify::new(),
             room: Notify::new(),
@@ -131,10 +213,32 @@ impl Inner {
         }
     }
 
+    /// The client's lock. Whoever takes it first moves the publishes handed
+    /// over while it was busy into the core, so they keep their place
+    /// before anything the holder does.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // No user code runs under this lock and the core does not panic on
         // any input; if it ever did, the state is still the core's own.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        let g = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.took(g)
+    }
+
+    /// The client's lock if nobody holds it, without waiting.
+    fn try_lock(&self) -> Option<MutexGuard<'_, State>> {
+        match self.state.try_lock() {
+            Ok(g) => Some(self.took(g)),
+            Err(TryLockError::Poisoned(e)) => Some(self.took(e.into_inner())),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
+    fn took<'a>(&self, mut g: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+        if !self.inbox.is_empty() && g.take_inbox(&self.inbox) {
+            // Room in the hand-over for publishes that found it full.
+            self.room.notify(usize::MAX);
+            self.wake();
+        }
+        g
     }
 
     /// Tells the driver that the core has new work.
@@ -510,33 +614,47 @@ impl<R: Runtime> Client<R> {
     /// Like [`publish_with`](Client::publish_with), but fails at once with
     /// [`Error::QueueFull`] when the publish queue is full.
     pub fn try_publish_with(&self, publish: Publish) -> Result<PublishHandle, Error> {
-        let mut g = self.inner.lock();
-        if let Link::Closed = g.link {
-            return Err(Error::Closed);
-        }
-        let id = g
-            .core
-            .publish(Instant::now(), publish.into_outgoing())
-            .map_err(|e| match e {
-                PublishError::QueueFull { max } => Error::QueueFull { max },
-                e => Error::Publish(e),
-            })?;
+        let inner = &self.inner;
+        let id = inner.inbox.next_id();
         let slot = Slot::new();
-        match g.link.terminal() {
-            // Accepted into the session for a later `reconnect`, but nothing
-            // will answer this handle on the current link.
-            Some(e) => slot.complete(Err(e)),
+        let now = Instant::now();
+        match inner.try_lock() {
+            Some(mut g) => {
+                if !g.held.is_empty() {
+                    // Older publishes wait for room: this one may not pass them.
+                    return Err(Error::QueueFull {
+                        max: g.core.config().max_queued,
+                    });
+                }
+                g.publish_as(now, id, publish.into_outgoing(), &slot)?;
+            }
             None => {
-                g.publishes
-                    .insert(id, Answer::new(&slot, || Err(Error::Closed)));
+                // The lock is busy (the driver is in a turn): hand it over
+                // rather than wait; the next holder gives it to the core.
+                let s = Submitted {
+                    id,
+                    publish: publish.into_outgoing(),
+                    slot: slot.clone(),
+                    accepted_at: now,
+                };
+                if inner.inbox.push(s).is_err() {
+                    return Err(Error::QueueFull {
+                        max: inner.max_queued,
+                    });
+                }
+                // The driver may have left for good after its last look at
+                // the inbox: then nobody else will take the lock.
+                std::sync::atomic::fence(Ordering::SeqCst);
+                if inner.finished.load(Ordering::SeqCst) {
+                    drop(inner.lock());
+                }
             }
         }
-        drop(g);
-        self.inner.wake();
+        inner.wake();
         Ok(PublishHandle {
             id,
             slot,
-            flow: self.inner.flow.clone(),
+            flow: inner.flow.clone(),
             awaiting: None,
             sleep: boxed_sleep::<R>,
         })
@@ -800,6 +918,17 @@ impl<R: Runtime> Client<R> {
     /// Packet Size, ...); `None` while not connected.
     pub fn connection(&self) -> Option<ConnectInfo> {
         self.inner.lock().connection.clone()
+    }
+
+    /// Test support (feature `testing`): holds the client's lock for `d` on
+    /// the calling thread, as a driver turn that the scheduler parked
+    /// would, calling `locked` once it holds it. Not for applications.
+    #[cfg(feature = "testing")]
+    #[doc(hidden)]
+    pub fn hold_lock_for_tests(&self, d: Duration, locked: impl FnOnce()) {
+        let _g = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
+        locked();
+        std::thread::sleep(d);
     }
 
     /// Whether the broker accepted the current connection (CONNACK) and it

@@ -302,7 +302,12 @@ impl<R: Runtime> Driver<R> {
             let mut g = inner.lock();
             g.fail_waiters(&Error::Closed);
         }
-        inner.finished.store(true, Ordering::Release);
+        inner.finished.store(true, Ordering::SeqCst);
+        // A publish handed over before `finished` was set is taken here (it
+        // fails with `Closed`); one handed over later sees `finished` and
+        // takes the lock itself (`Client::try_publish_with`).
+        std::sync::atomic::fence(Ordering::SeqCst);
+        drop(inner.lock());
         inner.changed.notify(usize::MAX);
         inner.room.notify(usize::MAX);
         // Dropping `self.dispatch` lets the dispatcher finish and the streams end.

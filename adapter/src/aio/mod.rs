@@ -26,6 +26,7 @@
 mod client;
 mod driver;
 mod flow;
+mod inbox;
 mod queue;
 mod runtime;
 mod slot;

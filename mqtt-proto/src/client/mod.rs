@@ -286,7 +286,33 @@ impl<I: Instant> Client<I> {
     /// CONNACK). QoS 0 needs no window but keeps its place in the queue.
     /// Errors are the caller's: nothing was queued.
     pub fn publish(&mut self, now: I, msg: OutgoingPublish) -> Result<PublishId, PublishError> {
-        self.do_publish(now, msg)
+        let id = PublishId(self.next_publish_id);
+        self.do_publish(now, id, msg)?;
+        Ok(id)
+    }
+
+    /// Like [`publish`](Self::publish), under an id the caller chose: for an
+    /// adapter that hands out ids before it can reach the core (a publish
+    /// accepted while another thread is inside the core).
+    ///
+    /// The caller keeps ids unique among this client's publishes, for
+    /// example by counting up from [`next_publish_id`](Self::next_publish_id)
+    /// and giving every publish an id that way; ids may arrive out of order.
+    /// Later ids of [`publish`](Self::publish) continue above the highest
+    /// id given here. On error nothing was queued and the id is not used.
+    pub fn publish_as(
+        &mut self,
+        now: I,
+        id: PublishId,
+        msg: OutgoingPublish,
+    ) -> Result<(), PublishError> {
+        self.do_publish(now, id, msg)
+    }
+
+    /// The lowest publish id the core has not given out, nor been given:
+    /// every id from here up is free (also after a snapshot restore).
+    pub fn next_publish_id(&self) -> PublishId {
+        PublishId(self.next_publish_id)
     }
 
     /// Subscribes to `filters`. The filters enter the registry at once (state

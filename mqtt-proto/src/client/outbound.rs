@@ -132,8 +132,9 @@ impl<I: Instant> Client<I> {
     pub(super) fn do_publish(
         &mut self,
         now: I,
+        id: PublishId,
         msg: OutgoingPublish,
-    ) -> Result<PublishId, PublishError> {
+    ) -> Result<(), PublishError> {
         let msg = self.check_publish(msg)?;
         let can_send_now = self.state == State::Connected
             && self.queue.is_empty()
@@ -145,8 +146,7 @@ impl<I: Instant> Client<I> {
                 max: self.cfg.max_queued,
             });
         }
-        let id = PublishId(self.next_publish_id);
-        self.next_publish_id += 1;
+        self.next_publish_id = self.next_publish_id.max(id.0.saturating_add(1));
         if can_send_now {
             self.send_new(now, id, msg, now, true);
         } else {
@@ -156,7 +156,7 @@ impl<I: Instant> Client<I> {
                 accepted_at: now,
             });
         }
-        Ok(id)
+        Ok(())
     }
 
     /// The connection ended `lasted` after its CONNACK, too soon to count as

@@ -272,6 +272,77 @@ pub async fn try_publish_fails_at_once_with_queue_full_while_offline<R: Runtime>
     }
 }
 
+/// `try_publish` returns at once while the client's lock is held (as by a
+/// driver turn the scheduler parked: in a fail-over of 1,500 clients in one
+/// process, a `try_` call once waited 1.2 s): the publishes are handed over
+/// up to a bound, then go to the core in order when the lock is free, and a
+/// publish the core refuses fails through its handle.
+pub async fn try_publish_does_not_wait_for_the_client_lock<R: Runtime>() {
+    let broker = brokers().remove(0);
+    let what = broker.name.clone();
+    let t = format!("{}held", prefix("try-lock"));
+    let c = connect::<R>(&broker, Options::new()).await;
+    let (tx, rx) = channel();
+    c.subscribe([(t.as_str(), QoS::AtLeastOnce)], forward(&tx))
+        .await
+        .unwrap();
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let holder = {
+        let c = c.clone();
+        std::thread::spawn(move || {
+            c.hold_lock_for_tests(Duration::from_secs(2), || {
+                let _ = locked_tx.send(());
+            })
+        })
+    };
+    locked_rx.recv().unwrap();
+    let started = std::time::Instant::now();
+    let refused = c.try_publish_with(Publish::new("no/#/wildcards", "x").qos(QoS::AtLeastOnce));
+    let first = started.elapsed();
+    assert!(
+        first < Duration::from_secs(1),
+        "{what}: try_publish waited {first:?} for the client's lock"
+    );
+    let refused = refused.expect("handed over: the core decides later");
+    let mut handles = Vec::new();
+    let full = loop {
+        let n = handles.len();
+        match c.try_publish_with(Publish::new(t.as_str(), n.to_string()).qos(QoS::AtLeastOnce)) {
+            Ok(h) => handles.push(h),
+            Err(e) => break e,
+        }
+        assert!(n < 10_000, "{what}: the hand-over is unbounded");
+    };
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(1),
+        "{what}: try_publish waited {took:?} for the client's lock"
+    );
+    assert!(matches!(full, Error::QueueFull { .. }), "{what}: {full:?}");
+    assert!(
+        !handles.is_empty() && handles.len() < 1000,
+        "{what}: {} handed over",
+        handles.len()
+    );
+    holder.join().unwrap();
+
+    assert!(
+        matches!(refused.await, Err(Error::Publish(_))),
+        "{what}: the core refuses the invalid topic through the handle"
+    );
+    let n = handles.len();
+    for h in handles {
+        h.await.unwrap();
+    }
+    let mut got = Vec::new();
+    while got.len() < n {
+        got.push(next::<R, _>(&rx, &what).await);
+    }
+    let expected: Vec<String> = (0..n).map(|i| i.to_string()).collect();
+    assert_eq!(payloads(&got), expected, "{what}: every one, in order");
+    c.disconnect().await.unwrap();
+}
+
 pub async fn manual_ack_withheld_means_redelivery_to_the_persistent_session<R: Runtime>() {
     for broker in brokers() {
         let what = broker.name.clone();
