@@ -613,6 +613,16 @@ impl<R: Runtime> Client<R> {
 
     /// Like [`publish_with`](Client::publish_with), but fails at once with
     /// [`Error::QueueFull`] when the publish queue is full.
+    ///
+    /// Never waits, not even for the client's lock: while another task or
+    /// thread is inside the client (the driver decoding what it read, say),
+    /// the publish is handed over through a lock-free queue of 64 and the
+    /// next holder of the lock gives it to the protocol core, before
+    /// anything else and in the order handed over. Then the core's checks
+    /// come later: a publish it refuses (an invalid topic, a QoS the broker
+    /// does not allow, ...) resolves its handle with that error instead of
+    /// failing this call; and with 64 handed over and not yet taken,
+    /// this call fails with [`Error::QueueFull`].
     pub fn try_publish_with(&self, publish: Publish) -> Result<PublishHandle, Error> {
         let inner = &self.inner;
         let id = inner.inbox.next_id();

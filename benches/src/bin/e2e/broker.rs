@@ -33,7 +33,10 @@ impl Broker {
     /// each client. It inherits this process's (raised) file-descriptor limit.
     pub fn start() -> Result<Broker, String> {
         let bin = find_binary().ok_or("mosquitto not found on PATH nor in /usr/sbin")?;
-        let dir = std::env::temp_dir().join(format!("mqtt-e2e-{}", std::process::id()));
+        // One folder per broker: a process may start several.
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("mqtt-e2e-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
         let mut last = String::new();
         // The port may be taken between free_port and mosquitto's bind: try a few.
