@@ -204,6 +204,25 @@ pub fn puback() -> Vec<u8> {
     out
 }
 
+/// Raises this process's soft `RLIMIT_NOFILE` to its hard limit; returns the new soft limit.
+/// Children (clients and Mosquitto) inherit it.
+pub fn raise_fd_limit() -> libc::rlim_t {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 0;
+        }
+        lim.rlim_cur = lim.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+    }
+    lim.rlim_cur
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,23 +257,4 @@ mod tests {
         assert_eq!(s.len(), 3 * one.len());
         assert_eq!(&s[one.len()..2 * one.len()], &one[..]);
     }
-}
-
-/// Raises this process's soft `RLIMIT_NOFILE` to its hard limit; returns the new soft limit.
-/// Children (clients and Mosquitto) inherit it.
-pub fn raise_fd_limit() -> libc::rlim_t {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-            return 0;
-        }
-        lim.rlim_cur = lim.rlim_max;
-        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
-    }
-    lim.rlim_cur
 }
