@@ -223,6 +223,14 @@ pub fn raise_fd_limit() -> libc::rlim_t {
     lim.rlim_cur
 }
 
+/// `Threads:` of `/proc/<pid>/status` (`self` for this process), if readable.
+pub fn threads_of(pid: &str) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,30 +3,20 @@
 //! and a connector thread per connection attempt).
 
 use mqtt_std::{Client, Options, QoS};
+use mqtt_testkit::support::os_threads;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn threads() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Threads:"))
-        .expect("a Threads line")
-        .trim()
-        .parse()
-        .expect("a number")
-}
 
 #[test]
 fn fifty_clients_with_handlers_start_no_thread_of_their_own() {
     let broker = mqtt_testkit::EmbeddedBroker::shared().expect("the embedded broker");
     let url = broker.mqtt311_url();
-    let initial = threads();
+    let initial = os_threads();
     // One client first: what a process sets up once (the executor thread,
     // async-io's reactor thread, the resolver pool) is not per client.
     let first = Client::connect(&url, Options::new()).unwrap();
-    let before = threads();
+    let before = os_threads();
     let handled = Arc::new(AtomicUsize::new(0));
     let mut clients = Vec::new();
     for _ in 0..50 {
@@ -38,7 +28,7 @@ fn fifty_clients_with_handlers_start_no_thread_of_their_own() {
         .unwrap();
         clients.push(c);
     }
-    let after = threads();
+    let after = os_threads();
     eprintln!(
         "threads: {initial} before any client, {before} with one client, {after} with 51 connected"
     );
@@ -55,7 +45,7 @@ fn fifty_clients_with_handlers_start_no_thread_of_their_own() {
         assert!(Instant::now() < deadline, "every handler ran");
         std::thread::sleep(Duration::from_millis(5));
     }
-    eprintln!("threads: {} after 50 handlers ran", threads());
+    eprintln!("threads: {} after 50 handlers ran", os_threads());
     for c in clients {
         c.disconnect().unwrap();
     }

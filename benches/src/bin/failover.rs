@@ -151,7 +151,7 @@ fn run<F: Fleet>(fleet: F, clients: usize, secs: u64, kill_at: u64) {
     println!(
         "{clients} clients connected in {:.1} s; threads {}",
         started.elapsed().as_secs_f64(),
-        threads().map_or("?".into(), |t| t.to_string())
+        mqtt_benches::threads_of("self").map_or("?".into(), |t| t.to_string())
     );
 
     let mut handles: Vec<Option<F::Handle>> = (0..clients).map(|_| None).collect();
@@ -218,13 +218,6 @@ fn run<F: Fleet>(fleet: F, clients: usize, secs: u64, kill_at: u64) {
         fleet.abort(c);
     }
     drop(second);
-}
-
-fn threads() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines()
-        .find_map(|l| l.strip_prefix("Threads:"))
-        .and_then(|v| v.trim().parse().ok())
 }
 
 fn main() {

@@ -259,13 +259,7 @@ impl Outcome {
 
 pub use mqtt_benches::raise_fd_limit;
 
-/// `Threads:` of `/proc/<pid>/status` (`self` for this process), if readable.
-pub fn threads_of(pid: &str) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines()
-        .find_map(|l| l.strip_prefix("Threads:"))
-        .and_then(|v| v.trim().parse().ok())
-}
+pub use mqtt_benches::threads_of;
 
 /// `VmRSS:` of this process, KiB.
 pub fn rss_kib() -> u64 {
