@@ -133,8 +133,9 @@ impl Client {
     ///
     /// Never waits, not even for the client's lock: while the client's
     /// driver is busy with it, the publish is handed over (at most 64 at a
-    /// time) and the core checks it later, so an error it finds (an
-    /// invalid topic, say) resolves the handle instead of failing this call.
+    /// time, and no more than the room the queue had) and the core checks
+    /// it later, so an error it finds (an invalid topic, say) resolves the
+    /// handle instead of failing this call.
     pub fn try_publish_with(&self, publish: Publish) -> Result<PublishHandle, Error> {
         self.inner.try_publish_with(publish).map(PublishHandle::new)
     }

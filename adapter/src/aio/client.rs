@@ -188,7 +188,7 @@ impl Inner {
         request_timeout: Option<Duration>,
     ) -> Inner {
         Inner {
-            inbox: Inbox::new(core.next_publish_id()),
+            inbox: Inbox::new(core.next_publish_id(), core.config().max_queued),
             max_queued: core.config().max_queued,
             state: Mutex::new(State {
                 core,
@@ -216,7 +216,7 @@ impl Inner {
     /// The client's lock. Whoever takes it first moves the publishes handed
     /// over while it was busy into the core, so they keep their place
     /// before anything the holder does.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> Locked<'_> {
         // No user code runs under this lock and the core does not panic on
         // any input; if it ever did, the state is still the core's own.
         let g = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -224,7 +224,7 @@ impl Inner {
     }
 
     /// The client's lock if nobody holds it, without waiting.
-    fn try_lock(&self) -> Option<MutexGuard<'_, State>> {
+    fn try_lock(&self) -> Option<Locked<'_>> {
         match self.state.try_lock() {
             Ok(g) => Some(self.took(g)),
             Err(TryLockError::Poisoned(e)) => Some(self.took(e.into_inner())),
@@ -232,18 +232,53 @@ impl Inner {
         }
     }
 
-    fn took<'a>(&self, mut g: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+    fn took<'a>(&'a self, mut g: MutexGuard<'a, State>) -> Locked<'a> {
         if !self.inbox.is_empty() && g.take_inbox(&self.inbox) {
             // Room in the hand-over for publishes that found it full.
             self.room.notify(usize::MAX);
             self.wake();
         }
-        g
+        Locked { g, inner: self }
     }
 
     /// Tells the driver that the core has new work.
     pub(crate) fn wake(&self) {
         self.driver.wake();
+    }
+}
+
+/// The client's lock, held. On release it leaves the room in the core's
+/// publish queue where [`Client::try_publish_with`] can read it without the
+/// lock, so a publish handed over while the lock is busy is refused with
+/// `QueueFull` exactly when one given to the core would have been.
+pub(crate) struct Locked<'a> {
+    g: MutexGuard<'a, State>,
+    inner: &'a Inner,
+}
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.g
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.g
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        let room = if self.g.held.is_empty() {
+            self.inner
+                .max_queued
+                .saturating_sub(self.g.core.queued_publishes())
+        } else {
+            0
+        };
+        self.inner.inbox.set_room(room);
     }
 }
 
@@ -599,7 +634,9 @@ impl<R: Runtime> Client<R> {
         let mut awaiting = None;
         loop {
             let listener = self.inner.room.listen();
-            match self.try_publish_with(publish.clone()) {
+            // This call may wait, so it waits for the lock too: the
+            // hand-over is for calls that may not.
+            match self.submit(publish.clone(), false) {
                 Err(Error::QueueFull { .. }) => {
                     // Room comes with acknowledgements, which may sit behind
                     // messages nobody reads yet: lift the incoming bound meanwhile.
@@ -621,14 +658,27 @@ impl<R: Runtime> Client<R> {
     /// anything else and in the order handed over. Then the core's checks
     /// come later: a publish it refuses (an invalid topic, a QoS the broker
     /// does not allow, ...) resolves its handle with that error instead of
-    /// failing this call; and with 64 handed over and not yet taken,
-    /// this call fails with [`Error::QueueFull`].
+    /// failing this call. It fails with [`Error::QueueFull`] when the
+    /// core's queue is full, as the lock's last holder left it (so while
+    /// the lock is busy, no more are handed over than that queue had room
+    /// for), and when 64 are handed over and not yet taken.
     pub fn try_publish_with(&self, publish: Publish) -> Result<PublishHandle, Error> {
+        self.submit(publish, true)
+    }
+
+    /// Gives `publish` to the core under the client's lock; when the lock
+    /// is busy and `hand_over` is set, through the hand-over instead.
+    fn submit(&self, publish: Publish, hand_over: bool) -> Result<PublishHandle, Error> {
         let inner = &self.inner;
         let id = inner.inbox.next_id();
         let slot = Slot::new();
         let now = Instant::now();
-        match inner.try_lock() {
+        let locked = if hand_over {
+            inner.try_lock()
+        } else {
+            Some(inner.lock())
+        };
+        match locked {
             Some(mut g) => {
                 if !g.held.is_empty() {
                     // Older publishes wait for room: this one may not pass them.

@@ -13,7 +13,10 @@
 //! The core still decides: a publish it refuses here completes its handle
 //! with the error the call would have returned (`QueueFull` excepted: that
 //! one waits in [`State::held`](super::client::State) for room, as the call
-//! would have).
+//! would have). It rarely comes to that: the hand-over takes no more than
+//! the room the core's queue had when the lock was last released, so
+//! `max_queued` holds on this path too (within one publish per thread
+//! racing that release).
 
 use super::client::PubResult;
 use super::slot::Slot;
@@ -41,6 +44,10 @@ pub(crate) struct Inbox {
     /// Publishes handed over and not yet in the core: those in `queue` plus
     /// those held back for room (`State::held`). Bounded by [`CAPACITY`].
     waiting: AtomicUsize,
+    /// Room left in the core's publish queue as the last holder of the
+    /// client's lock left it, less what was handed over since: a publish
+    /// handed over takes one, and none is handed over at 0.
+    room: AtomicUsize,
     /// The next publish id: every publish gets one here, lock or not, and
     /// the core takes it as given (`publish_as`).
     next_id: AtomicU64,
@@ -48,10 +55,12 @@ pub(crate) struct Inbox {
 
 impl Inbox {
     /// Ids start at `first`, the core's next free id.
-    pub(crate) fn new(first: PublishId) -> Inbox {
+    /// `room` is the core's `max_queued` (its queue is empty).
+    pub(crate) fn new(first: PublishId, room: usize) -> Inbox {
         Inbox {
             queue: ConcurrentQueue::unbounded(),
             waiting: AtomicUsize::new(0),
+            room: AtomicUsize::new(room),
             next_id: AtomicU64::new(first.0),
         }
     }
@@ -66,8 +75,28 @@ impl Inbox {
         self.waiting.load(Ordering::Acquire) == 0
     }
 
-    /// Hands `s` over, or gives it back when [`CAPACITY`] are waiting.
+    /// Records the room in the core's queue as a holder of the client's
+    /// lock leaves it (0 while publishes are held back for room).
+    /// Publishes handed over and not yet taken take their share of it.
+    ///
+    /// A publish handed over while this runs may be counted twice over, so
+    /// racing threads can hand over one more each than the room: the core
+    /// then refuses it, and it waits in `State::held` as `publish` would.
+    pub(crate) fn set_room(&self, room: usize) {
+        self.room
+            .store(room.saturating_sub(self.queue.len()), Ordering::Release);
+    }
+
+    /// Hands `s` over, or gives it back when the core's queue had no room
+    /// left or [`CAPACITY`] are waiting.
     pub(crate) fn push(&self, s: Submitted) -> Result<(), Submitted> {
+        if self
+            .room
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |r| r.checked_sub(1))
+            .is_err()
+        {
+            return Err(s);
+        }
         if self.waiting.fetch_add(1, Ordering::AcqRel) >= CAPACITY {
             self.waiting.fetch_sub(1, Ordering::AcqRel);
             return Err(s);

@@ -343,6 +343,70 @@ pub async fn try_publish_does_not_wait_for_the_client_lock<R: Runtime>() {
     c.disconnect().await.unwrap();
 }
 
+/// While the client's lock is held, the hand-over keeps the queue's bound:
+/// `try_publish` takes no more than the room the core's queue had (then
+/// `QueueFull`, as with the lock free), and `publish` waits for room instead
+/// of being handed over. (Before, CI saw `publish` return with the queue
+/// full when the driver happened to hold the lock, and 64 were handed over
+/// whatever `max_queued` said.)
+pub async fn the_hand_over_keeps_the_queue_bound<R: Runtime>() {
+    let broker = brokers().remove(0);
+    let what = broker.name.clone();
+    let t = format!("{}bound", prefix("try-lock"));
+    let c = connect::<R>(&broker, Options::new().max_inflight(1).max_queued(1)).await;
+    let (tx, rx) = channel();
+    c.subscribe([(t.as_str(), QoS::AtLeastOnce)], forward(&tx))
+        .await
+        .unwrap();
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let holder = {
+        let c = c.clone();
+        std::thread::spawn(move || {
+            c.hold_lock_for_tests(Duration::from_secs(1), || {
+                let _ = locked_tx.send(());
+            })
+        })
+    };
+    locked_rx.recv().unwrap();
+    let first = c
+        .try_publish_with(Publish::new(t.as_str(), "0").qos(QoS::AtLeastOnce))
+        .expect("room for one: handed over");
+    let second = c.try_publish_with(Publish::new(t.as_str(), "1").qos(QoS::AtLeastOnce));
+    assert!(
+        matches!(second, Err(Error::QueueFull { max: 1 })),
+        "{what}: the hand-over took more than the queue's room: {second:?}"
+    );
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let waiting = {
+        let c = c.clone();
+        let t = t.clone();
+        std::thread::spawn(move || {
+            let r = futures_lite::future::block_on(
+                c.publish_with(Publish::new(t.as_str(), "1").qos(QoS::AtLeastOnce)),
+            );
+            let _ = done_tx.send(());
+            r
+        })
+    };
+    assert!(
+        done_rx.recv_timeout(Duration::from_millis(300)).is_err(),
+        "{what}: publish returned while the queue was full"
+    );
+    holder.join().unwrap();
+    done_rx
+        .recv_timeout(WAIT)
+        .expect("publish proceeds once the lock is free");
+    let second = waiting.join().unwrap().unwrap();
+    first.await.unwrap();
+    second.await.unwrap();
+    let got = vec![
+        next::<R, _>(&rx, &what).await,
+        next::<R, _>(&rx, &what).await,
+    ];
+    assert_eq!(payloads(&got), ["0", "1"], "{what}: both, in order");
+    c.disconnect().await.unwrap();
+}
+
 pub async fn manual_ack_withheld_means_redelivery_to_the_persistent_session<R: Runtime>() {
     for broker in brokers() {
         let what = broker.name.clone();

@@ -192,6 +192,7 @@ macro_rules! async_suite_tests {
                 a_handler_may_publish_through_the_client,
                 try_publish_fails_at_once_with_queue_full_while_offline,
                 try_publish_does_not_wait_for_the_client_lock,
+                the_hand_over_keeps_the_queue_bound,
                 manual_ack_withheld_means_redelivery_to_the_persistent_session,
                 dropping_every_handle_disconnects_in_the_background,
                 disconnect_lets_in_flight_publishes_finish_first,
