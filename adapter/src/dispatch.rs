@@ -555,7 +555,7 @@ impl Dispatcher {
     }
 
     /// No more items will come (the driver is gone): closes every queue.
-    pub fn finish(self) {
+    pub fn finish(&mut self) {
         self.dispatch.close_queues();
     }
 }

@@ -87,15 +87,13 @@ impl Socket for TokioSocket {
         cx: &mut Context<'_>,
         buf: &mut bytes::BytesMut,
     ) -> Poll<io::Result<usize>> {
-        // Into the spare capacity, uninitialised: no zeroing. `try_read_buf`
-        // clears tokio's readiness only on `WouldBlock`, so loop on it.
-        loop {
-            ready!(self.0.poll_read_ready(cx))?;
-            match self.0.try_read_buf(buf) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                r => return Poll::Ready(r),
-            }
-        }
+        // Into the spare capacity, uninitialised: no zeroing. Through
+        // `AsyncRead::poll_read` (which `read_buf` polls once here; it reads
+        // nothing unless it returns `Ready`), because a short read clears
+        // tokio's readiness there: the next call waits for the reactor
+        // instead of making a `recv` that can only say `WouldBlock`.
+        let read = tokio::io::AsyncReadExt::read_buf(&mut self.0, buf);
+        std::pin::pin!(read).poll(cx)
     }
 
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {

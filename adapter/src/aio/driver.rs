@@ -21,8 +21,8 @@ use mqtt_transport::{Transport, TransportError, TransportOptions};
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -84,6 +84,14 @@ struct Driver<R: Runtime> {
     /// A connection the core asked to close, flushing its last bytes until the deadline.
     closing: Option<(Conn<R::Socket>, Instant)>,
     dispatch: Sender<Item>,
+    /// The dispatcher, shared with its task (see [`Driver::dispatch_items`]).
+    dispatcher: Arc<Mutex<Dispatcher>>,
+    /// Items sent to the dispatcher task and not yet handled.
+    backlog: Arc<AtomicUsize>,
+    /// Items for the dispatcher from this turn, given to it once the lock
+    /// on the core is released: handling one may acknowledge a message
+    /// through the core.
+    items: Vec<Item>,
     wants_deliveries: bool,
     /// The socket error behind the next `ConnectionLost`, if any.
     io_error: Option<Arc<io::Error>>,
@@ -172,8 +180,14 @@ pub(crate) async fn start<R: Runtime>(
     // at a time and in order, never on the executor that runs the driver.
     // Items that run no user code (messages for streams only, events without
     // a callback) are handled on this task: no trip to the pool.
+    // The dispatcher, shared with the driver: an item that runs no user code
+    // and finds nothing ahead of it (`backlog` is 0: every item sent to the
+    // dispatcher task is handled) is handled by the driver itself, on its
+    // own task, without the lock on the core: no channel, no task woken.
+    let dispatcher = Arc::new(Mutex::new(Dispatcher::new(shared, callbacks)));
+    let backlog = Arc::new(AtomicUsize::new(0));
+    let (tdispatcher, tbacklog) = (dispatcher.clone(), backlog.clone());
     spawn(Box::pin(async move {
-        let mut dispatcher = Some(Dispatcher::new(shared, callbacks));
         let mut batch = Vec::with_capacity(DISPATCH_BATCH);
         while let Ok(first) = dispatch_rx.recv().await {
             batch.push(first);
@@ -184,37 +198,35 @@ pub(crate) async fn start<R: Runtime>(
                 }
             }
             let n = batch.len();
-            let Some(mut d) = dispatcher.take() else {
-                break;
-            };
             // In order: the items before the first one that runs user code
             // here, that one and the rest on the pool.
-            let inline = batch
-                .iter()
-                .position(|item| d.must_unblock(item))
-                .unwrap_or(n);
-            for item in batch.drain(..inline) {
-                d.handle(item);
+            {
+                let mut d = lock(&tdispatcher);
+                let inline = batch
+                    .iter()
+                    .position(|item| d.must_unblock(item))
+                    .unwrap_or(n);
+                for item in batch.drain(..inline) {
+                    d.handle(item);
+                }
             }
             if !batch.is_empty() {
                 let rest = std::mem::take(&mut batch);
-                let (back, rest) = R::unblock(move || {
+                let d = tdispatcher.clone();
+                batch = R::unblock(move || {
                     let mut rest = rest;
+                    let mut d = lock(&d);
                     for item in rest.drain(..) {
                         d.handle(item);
                     }
-                    (d, rest)
+                    rest
                 })
                 .await;
-                d = back;
-                batch = rest;
             }
-            dispatcher = Some(d);
+            tbacklog.fetch_sub(n, Ordering::Release);
             dflow.dequeued(n);
         }
-        if let Some(d) = dispatcher {
-            d.finish();
-        }
+        lock(&tdispatcher).finish();
     }));
     let driver = Driver::<R> {
         inner,
@@ -225,6 +237,9 @@ pub(crate) async fn start<R: Runtime>(
         conn: None,
         closing: None,
         dispatch: dispatch_tx,
+        dispatcher,
+        backlog,
+        items: Vec::new(),
         wants_deliveries,
         io_error: None,
         transport_error: None,
@@ -247,6 +262,13 @@ pub(crate) async fn start<R: Runtime>(
             Err(e)
         }
     }
+}
+
+/// The dispatcher, locked. Handlers run under `catch_unwind`: nothing
+/// poisons the lock but a bug of ours, and the dispatcher's state is still
+/// whole then.
+fn lock(d: &Mutex<Dispatcher>) -> std::sync::MutexGuard<'_, Dispatcher> {
+    d.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A seed for the core's randomness (generated client ids, reconnect jitter),
@@ -290,6 +312,7 @@ impl<R: Runtime> Driver<R> {
                 self.arm_timer(g.core.poll_timeout());
                 matches!(g.link, Link::Closed) && self.conn.is_none() && self.closing.is_none()
             };
+            self.dispatch_items();
             inner.changed.notify(usize::MAX);
             if done {
                 break;
@@ -297,6 +320,8 @@ impl<R: Runtime> Driver<R> {
             let input = futures_lite::future::poll_fn(|cx| self.poll_input(cx)).await;
             let mut g = inner.lock();
             self.handle(&mut g, input, Instant::now());
+            drop(g);
+            self.dispatch_items();
         }
         {
             let mut g = inner.lock();
@@ -666,8 +691,41 @@ impl<R: Runtime> Driver<R> {
         }
     }
 
-    fn send_item(&self, item: Item) {
+    fn send_item(&mut self, item: Item) {
+        self.items.push(item);
+    }
+
+    /// Gives this turn's items to the dispatcher, in order. Called without
+    /// the lock on the core. While nothing sent to the dispatcher task
+    /// waits, an item that runs no user code (a message for streams only,
+    /// an event without a callback) is handled here; from the first one that
+    /// cannot be, the rest go to the task, behind it.
+    fn dispatch_items(&mut self) {
+        if self.items.is_empty() {
+            return;
+        }
+        let mut items = std::mem::take(&mut self.items);
+        let mut drained = items.drain(..);
+        if self.backlog.load(Ordering::Acquire) == 0 {
+            if let Ok(mut d) = self.dispatcher.try_lock() {
+                for item in drained.by_ref() {
+                    if d.must_unblock(&item) {
+                        self.to_task(item);
+                        break;
+                    }
+                    d.handle(item);
+                }
+            }
+        }
+        for item in drained {
+            self.to_task(item);
+        }
+        self.items = items;
+    }
+
+    fn to_task(&self, item: Item) {
         self.flow.queued();
+        self.backlog.fetch_add(1, Ordering::AcqRel);
         // The dispatcher exits only after this sender is dropped.
         let _ = self.dispatch.try_send(item);
     }
