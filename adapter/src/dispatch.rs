@@ -205,12 +205,61 @@ impl Callbacks {
     }
 }
 
+/// The filters a delivered copy matched: most copies match one, which is
+/// kept inline (no allocation per message).
+#[derive(Debug, Clone, Default)]
+pub struct Filters(FiltersRepr);
+
+#[derive(Debug, Clone, Default)]
+enum FiltersRepr {
+    #[default]
+    None,
+    One(ByteStr),
+    Many(Vec<ByteStr>),
+}
+
+impl std::ops::Deref for Filters {
+    type Target = [ByteStr];
+    fn deref(&self) -> &[ByteStr] {
+        match &self.0 {
+            FiltersRepr::None => &[],
+            FiltersRepr::One(f) => std::slice::from_ref(f),
+            FiltersRepr::Many(v) => v,
+        }
+    }
+}
+
+impl FromIterator<ByteStr> for Filters {
+    /// ```
+    /// use mqtt_adapter::dispatch::Filters;
+    /// use mqtt_sansio::codec::ByteStr;
+    /// let one: Filters = [ByteStr::from("a/#")].into_iter().collect();
+    /// assert_eq!(&one[..], &[ByteStr::from("a/#")]);
+    /// let none: Filters = std::iter::empty().collect();
+    /// assert!(none.is_empty());
+    /// ```
+    fn from_iter<T: IntoIterator<Item = ByteStr>>(iter: T) -> Filters {
+        let mut it = iter.into_iter();
+        let Some(first) = it.next() else {
+            return Filters(FiltersRepr::None);
+        };
+        match it.next() {
+            None => Filters(FiltersRepr::One(first)),
+            Some(second) => {
+                let mut v = vec![first, second];
+                v.extend(it);
+                Filters(FiltersRepr::Many(v))
+            }
+        }
+    }
+}
+
 /// One item for the dispatcher.
 #[derive(Debug)]
 pub enum Item {
     /// A delivered copy of a message, and the filters of the subscriptions
     /// it matched (as the core's subscription registry decided).
-    Message(Message, Vec<ByteStr>),
+    Message(Message, Filters),
     /// A CONNACK accepted the connection.
     Connected(ConnectInfo),
     /// An established connection was lost.
@@ -392,7 +441,11 @@ impl Dispatch {
                         m.link.pending = Some(PendingAck::new(token, &order));
                     }
                 }
-                self.registry().route(&filters, matched);
+                // Routed already when the caller asked whether this runs
+                // user code (`Dispatcher::try_handle`).
+                if matched.is_empty() {
+                    self.registry().route(&filters, matched);
+                }
                 let mut panicked = false;
                 if matched.is_empty() {
                     if let Some(f) = &mut cb.on_unhandled {
@@ -552,6 +605,32 @@ impl Dispatcher {
             Item::Delivery(_) => cb.on_delivery_complete.is_some(),
             Item::Reauthenticated(_) => cb.on_reauthenticated.is_some(),
         }
+    }
+
+    /// Handles `item` here unless that may run user code
+    /// ([`must_unblock`](Dispatcher::must_unblock)): then gives it back, to
+    /// be handled where blocking is allowed. Routes a message once for both.
+    pub fn try_handle(&mut self, item: Item) -> Option<Item> {
+        let Item::Message(_, filters) = &item else {
+            if self.must_unblock(&item) {
+                return Some(item);
+            }
+            self.handle(item);
+            return None;
+        };
+        self.dispatch.registry().route(filters, &mut self.matched);
+        let user_code = if self.matched.is_empty() {
+            self.callbacks.on_unhandled.is_some()
+        } else {
+            self.matched.iter().any(|h| !h.non_blocking)
+        };
+        if user_code {
+            self.matched.clear();
+            return Some(item);
+        }
+        self.dispatch
+            .handle(item, &mut self.callbacks, &mut self.matched);
+        None
     }
 
     /// No more items will come (the driver is gone): closes every queue.

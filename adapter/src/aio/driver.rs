@@ -200,26 +200,25 @@ pub(crate) async fn start<R: Runtime>(
             let n = batch.len();
             // In order: the items before the first one that runs user code
             // here, that one and the rest on the pool.
+            let mut rest = Vec::new();
             {
                 let mut d = lock(&tdispatcher);
-                let inline = batch
-                    .iter()
-                    .position(|item| d.must_unblock(item))
-                    .unwrap_or(n);
-                for item in batch.drain(..inline) {
-                    d.handle(item);
+                let mut items = batch.drain(..);
+                for item in items.by_ref() {
+                    if let Some(item) = d.try_handle(item) {
+                        rest.push(item);
+                        break;
+                    }
                 }
+                rest.extend(items);
             }
-            if !batch.is_empty() {
-                let rest = std::mem::take(&mut batch);
+            if !rest.is_empty() {
                 let d = tdispatcher.clone();
-                batch = R::unblock(move || {
-                    let mut rest = rest;
+                R::unblock(move || {
                     let mut d = lock(&d);
-                    for item in rest.drain(..) {
+                    for item in rest {
                         d.handle(item);
                     }
-                    rest
                 })
                 .await;
             }
@@ -709,11 +708,10 @@ impl<R: Runtime> Driver<R> {
         if self.backlog.load(Ordering::Acquire) == 0 {
             if let Ok(mut d) = self.dispatcher.try_lock() {
                 for item in drained.by_ref() {
-                    if d.must_unblock(&item) {
+                    if let Some(item) = d.try_handle(item) {
                         self.to_task(item);
                         break;
                     }
-                    d.handle(item);
                 }
             }
         }
