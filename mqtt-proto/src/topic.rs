@@ -289,6 +289,11 @@ pub fn matches(filter: &str, topic: &str) -> bool {
         Some((_, inner)) => inner,
         None => filter,
     };
+    // Without wildcards, level-by-level equality is string equality: one
+    // compare instead of splitting both (the common exact filter).
+    if !filter.bytes().any(|b| b == b'+' || b == b'#') {
+        return filter == topic;
+    }
     if topic.starts_with('$') && (filter.starts_with('+') || filter.starts_with('#')) {
         return false;
     }
