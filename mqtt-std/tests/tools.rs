@@ -28,13 +28,13 @@ fn pub_retained_then_sub_prints_it_with_the_topic() {
             "1",
             "-r",
         ]))
-        .unwrap_or_else(|e| panic!("{}: pub: {e}", broker.name));
+        .unwrap_or_else(|e| panic!("{}: pub: {}", broker.name, mqtt_testkit::cli::chain(&*e)));
         let mut out = Vec::new();
         sub_tool::run(
             args(&["-L", url, "-t", &topic, "-v", "-C", "1", "-W", "10"]),
             &mut out,
         )
-        .unwrap_or_else(|e| panic!("{}: sub: {e}", broker.name));
+        .unwrap_or_else(|e| panic!("{}: sub: {}", broker.name, mqtt_testkit::cli::chain(&*e)));
         assert_eq!(
             String::from_utf8(out).unwrap(),
             format!("{topic} hello tools\n"),

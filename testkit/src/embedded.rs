@@ -6,7 +6,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::net::{free_loopback_port, wait_for_port};
+use crate::net::{free_loopback_port, wait_for_connack, wait_for_port};
 
 /// Largest PUBLISH payload the embedded broker accepts (rumqttd's `max_payload_size`).
 ///
@@ -103,6 +103,22 @@ impl EmbeddedBroker {
         ] {
             wait_for_port(what, addr, READY_TIMEOUT, alive)?;
         }
+        // Accepting TCP is not serving MQTT yet: wait for a CONNACK on both
+        // MQTT listeners.
+        wait_for_connack(
+            "embedded broker (MQTT 3.1.1)",
+            broker.v311,
+            4,
+            READY_TIMEOUT,
+            alive,
+        )?;
+        wait_for_connack(
+            "embedded broker (MQTT 5.0)",
+            broker.v5,
+            5,
+            READY_TIMEOUT,
+            alive,
+        )?;
         Ok(broker)
     }
 

@@ -55,3 +55,54 @@ pub(crate) fn wait_for_port(
         thread::sleep(Duration::from_millis(25));
     }
 }
+
+/// Waits until the broker on `addr` answers an MQTT CONNECT (protocol
+/// `level` 4 or 5) with a successful CONNACK, for at most `timeout`: a
+/// listener can accept TCP before the broker behind it serves MQTT.
+pub(crate) fn wait_for_connack(
+    what: &str,
+    addr: SocketAddr,
+    level: u8,
+    timeout: Duration,
+    mut alive: impl FnMut() -> Result<()>,
+) -> Result<()> {
+    use std::io::{Read, Write};
+    // CONNECT, clean session, keep alive 5 s, client id "ready-probe"; MQTT 5
+    // adds an empty property list.
+    let mut body = vec![0, 4, b'M', b'Q', b'T', b'T', level, 0x02, 0, 5];
+    if level == 5 {
+        body.push(0);
+    }
+    body.extend_from_slice(&[0, 11]);
+    body.extend_from_slice(b"ready-probe");
+    let mut packet = vec![0x10, body.len() as u8];
+    packet.extend_from_slice(&body);
+    let probe = || -> io::Result<bool> {
+        let mut s = TcpStream::connect_timeout(&addr, Duration::from_millis(500))?;
+        s.set_read_timeout(Some(Duration::from_millis(1000)))?;
+        s.write_all(&packet)?;
+        let mut connack = [0u8; 4];
+        s.read_exact(&mut connack)?;
+        let _ = s.write_all(&[0xE0, 0x00]); // DISCONNECT
+                                            // 0x20: CONNACK; its fourth byte is the return / reason code.
+        Ok(connack[0] == 0x20 && connack[3] == 0)
+    };
+    let start = Instant::now();
+    loop {
+        let detail = match probe() {
+            Ok(true) => return Ok(()),
+            Ok(false) => "the CONNACK refused the probe".to_owned(),
+            Err(e) => e.to_string(),
+        };
+        alive()?;
+        if start.elapsed() >= timeout {
+            return Err(Error::NotReady {
+                what: what.to_owned(),
+                addr,
+                waited: start.elapsed(),
+                detail,
+            });
+        }
+        thread::sleep(Duration::from_millis(25));
+    }
+}
