@@ -228,6 +228,49 @@ pub async fn a_handler_may_publish_through_the_client<R: Runtime>() {
     }
 }
 
+/// Messages reach handlers and streams in the order they arrived, although a
+/// message for a stream alone may skip the dispatcher's task: one that
+/// arrives while a handler still runs waits for it. (A stream fed at once
+/// would get `b` while the handler of `a`, which came first, still sleeps.)
+pub async fn a_stream_message_waits_for_the_handler_of_an_earlier_one<R: Runtime>() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let broker = brokers().remove(0);
+    let what = broker.name.clone();
+    let p = prefix("order");
+    let (a, b) = (format!("{p}a"), format!("{p}b"));
+    let c = connect::<R>(&broker, Options::new()).await;
+    let handled = Arc::new(AtomicBool::new(false));
+    let flag = handled.clone();
+    c.subscribe([(a.as_str(), QoS::AtLeastOnce)], move |_: &Message| {
+        std::thread::sleep(Duration::from_millis(300));
+        flag.store(true, Ordering::SeqCst);
+    })
+    .await
+    .unwrap();
+    let mut stream = c
+        .subscribe_stream([(b.as_str(), QoS::AtLeastOnce)])
+        .await
+        .unwrap();
+    c.publish(a.as_str(), "first").await.unwrap().await.unwrap();
+    c.publish(b.as_str(), "second")
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let m = within::<R, _>(WAIT, stream.next())
+        .await
+        .flatten()
+        .unwrap_or_else(|| panic!("{what}: nothing on the stream"));
+    assert_eq!(m.payload().as_ref(), b"second", "{what}");
+    assert!(
+        handled.load(Ordering::SeqCst),
+        "{what}: the stream got its message before the handler of the earlier one returned"
+    );
+    drop(stream);
+    c.disconnect().await.unwrap();
+}
+
 pub async fn try_publish_fails_at_once_with_queue_full_while_offline<R: Runtime>() {
     let broker = brokers().remove(0);
     let proxy = Proxy::start(addr_of(broker.url()));

@@ -190,6 +190,7 @@ macro_rules! async_suite_tests {
                 subscribing_a_filter_again_replaces_its_handler,
                 every_matching_handler_gets_every_copy_the_broker_sends,
                 a_handler_may_publish_through_the_client,
+                a_stream_message_waits_for_the_handler_of_an_earlier_one,
                 try_publish_fails_at_once_with_queue_full_while_offline,
                 try_publish_does_not_wait_for_the_client_lock,
                 the_hand_over_keeps_the_queue_bound,
