@@ -591,11 +591,7 @@ impl Dispatcher {
         match item {
             Item::Message(_, filters) => {
                 self.dispatch.registry().route(filters, &mut self.matched);
-                let user_code = if self.matched.is_empty() {
-                    cb.on_unhandled.is_some()
-                } else {
-                    self.matched.iter().any(|h| !h.non_blocking)
-                };
+                let user_code = self.matched_run_user_code();
                 self.matched.clear();
                 user_code
             }
@@ -619,18 +615,23 @@ impl Dispatcher {
             return None;
         };
         self.dispatch.registry().route(filters, &mut self.matched);
-        let user_code = if self.matched.is_empty() {
-            self.callbacks.on_unhandled.is_some()
-        } else {
-            self.matched.iter().any(|h| !h.non_blocking)
-        };
-        if user_code {
+        if self.matched_run_user_code() {
             self.matched.clear();
             return Some(item);
         }
         self.dispatch
             .handle(item, &mut self.callbacks, &mut self.matched);
         None
+    }
+
+    /// Whether the handlers just routed to (`matched`) would run user code:
+    /// one that is not the adapter's own, or `on_unhandled` when none.
+    fn matched_run_user_code(&self) -> bool {
+        if self.matched.is_empty() {
+            self.callbacks.on_unhandled.is_some()
+        } else {
+            self.matched.iter().any(|h| !h.non_blocking)
+        }
     }
 
     /// No more items will come (the driver is gone): closes every queue.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::net::{free_loopback_port, wait_for_connack, wait_for_port};
+use mqtt_sansio::ProtocolVersion;
 
 /// Largest PUBLISH payload the embedded broker accepts (rumqttd's `max_payload_size`).
 ///
@@ -108,14 +109,14 @@ impl EmbeddedBroker {
         wait_for_connack(
             "embedded broker (MQTT 3.1.1)",
             broker.v311,
-            4,
+            ProtocolVersion::V3_1_1,
             READY_TIMEOUT,
             alive,
         )?;
         wait_for_connack(
             "embedded broker (MQTT 5.0)",
             broker.v5,
-            5,
+            ProtocolVersion::V5,
             READY_TIMEOUT,
             alive,
         )?;

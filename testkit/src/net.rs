@@ -1,6 +1,8 @@
 //! Loopback port helpers shared by the embedded broker and the Mosquitto instance.
 
-use std::io;
+use bytes::BytesMut;
+use mqtt_sansio::codec::{decode, encode, ByteStr, Connect, Packet, Properties, ProtocolVersion};
+use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -34,65 +36,82 @@ pub(crate) fn wait_for_port(
     what: &str,
     addr: SocketAddr,
     timeout: Duration,
-    mut alive: impl FnMut() -> Result<()>,
+    alive: impl FnMut() -> Result<()>,
 ) -> Result<()> {
-    let start = Instant::now();
-    let mut last: io::Error;
-    loop {
-        match TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
-            Ok(_) => return Ok(()),
-            Err(e) => last = e,
-        }
-        alive()?;
-        if start.elapsed() >= timeout {
-            return Err(Error::NotReady {
-                what: what.to_owned(),
-                addr,
-                waited: start.elapsed(),
-                detail: last.to_string(),
-            });
-        }
-        thread::sleep(Duration::from_millis(25));
-    }
+    wait_until(what, addr, timeout, alive, || {
+        TcpStream::connect_timeout(&addr, Duration::from_millis(500))
+            .map(drop)
+            .map_err(|e| e.to_string())
+    })
 }
 
-/// Waits until the broker on `addr` answers an MQTT CONNECT (protocol
-/// `level` 4 or 5) with a successful CONNACK, for at most `timeout`: a
-/// listener can accept TCP before the broker behind it serves MQTT.
+/// Waits until the broker on `addr` answers an MQTT CONNECT of `version`
+/// with a successful CONNACK, for at most `timeout`: a listener can accept
+/// TCP before the broker behind it serves MQTT. `alive` as in
+/// [`wait_for_port`].
 pub(crate) fn wait_for_connack(
     what: &str,
     addr: SocketAddr,
-    level: u8,
+    version: ProtocolVersion,
+    timeout: Duration,
+    alive: impl FnMut() -> Result<()>,
+) -> Result<()> {
+    let connect = Packet::Connect(Box::new(Connect {
+        protocol: version,
+        clean_start: true,
+        keep_alive: 5,
+        client_id: ByteStr::from("ready-probe"),
+        will: None,
+        username: None,
+        password: None,
+        properties: Properties::default(),
+    }));
+    let mut packet = BytesMut::new();
+    encode(&connect, version, usize::MAX, &mut packet).expect("a CONNECT without options encodes");
+    wait_until(what, addr, timeout, alive, || {
+        let probe = || -> io::Result<Option<Packet>> {
+            let mut s = TcpStream::connect_timeout(&addr, Duration::from_millis(500))?;
+            s.set_read_timeout(Some(Duration::from_millis(1000)))?;
+            s.write_all(&packet)?;
+            let mut received = BytesMut::new();
+            let mut chunk = [0u8; 256];
+            loop {
+                let n = s.read(&mut chunk)?;
+                if n == 0 {
+                    return Ok(None);
+                }
+                received.extend_from_slice(&chunk[..n]);
+                if let Some(p) = decode(&mut received, version, usize::MAX)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?
+                {
+                    return Ok(Some(p));
+                }
+            }
+        };
+        match probe() {
+            Ok(Some(Packet::ConnAck(a))) if !a.code.is_error() => Ok(()),
+            Ok(Some(p)) => Err(format!("the broker answered the probe with {p:?}")),
+            Ok(None) => Err("the broker closed the probe's connection".to_owned()),
+            Err(e) => Err(e.to_string()),
+        }
+    })
+}
+
+/// Asks `ready` every 25 ms until it succeeds, for at most `timeout`;
+/// `alive` between attempts. On time-out the error says what `ready` last
+/// said.
+fn wait_until(
+    what: &str,
+    addr: SocketAddr,
     timeout: Duration,
     mut alive: impl FnMut() -> Result<()>,
+    mut ready: impl FnMut() -> std::result::Result<(), String>,
 ) -> Result<()> {
-    use std::io::{Read, Write};
-    // CONNECT, clean session, keep alive 5 s, client id "ready-probe"; MQTT 5
-    // adds an empty property list.
-    let mut body = vec![0, 4, b'M', b'Q', b'T', b'T', level, 0x02, 0, 5];
-    if level == 5 {
-        body.push(0);
-    }
-    body.extend_from_slice(&[0, 11]);
-    body.extend_from_slice(b"ready-probe");
-    let mut packet = vec![0x10, body.len() as u8];
-    packet.extend_from_slice(&body);
-    let probe = || -> io::Result<bool> {
-        let mut s = TcpStream::connect_timeout(&addr, Duration::from_millis(500))?;
-        s.set_read_timeout(Some(Duration::from_millis(1000)))?;
-        s.write_all(&packet)?;
-        let mut connack = [0u8; 4];
-        s.read_exact(&mut connack)?;
-        let _ = s.write_all(&[0xE0, 0x00]); // DISCONNECT
-                                            // 0x20: CONNACK; its fourth byte is the return / reason code.
-        Ok(connack[0] == 0x20 && connack[3] == 0)
-    };
     let start = Instant::now();
     loop {
-        let detail = match probe() {
-            Ok(true) => return Ok(()),
-            Ok(false) => "the CONNACK refused the probe".to_owned(),
-            Err(e) => e.to_string(),
+        let detail = match ready() {
+            Ok(()) => return Ok(()),
+            Err(detail) => detail,
         };
         alive()?;
         if start.elapsed() >= timeout {

@@ -315,6 +315,20 @@ pub async fn try_publish_fails_at_once_with_queue_full_while_offline<R: Runtime>
     }
 }
 
+/// Holds `c`'s lock for `d` on a thread of its own; returns once it is
+/// held (join the handle to wait for the release).
+fn hold_lock<R: Runtime>(c: &Client<R>, d: Duration) -> std::thread::JoinHandle<()> {
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let c = c.clone();
+    let holder = std::thread::spawn(move || {
+        c.hold_lock_for_tests(d, || {
+            let _ = locked_tx.send(());
+        })
+    });
+    locked_rx.recv().unwrap();
+    holder
+}
+
 /// `try_publish` returns at once while the client's lock is held (as by a
 /// driver turn the scheduler parked: in a fail-over of 1,500 clients in one
 /// process, a `try_` call once waited 1.2 s): the publishes are handed over
@@ -329,16 +343,7 @@ pub async fn try_publish_does_not_wait_for_the_client_lock<R: Runtime>() {
     c.subscribe([(t.as_str(), QoS::AtLeastOnce)], forward(&tx))
         .await
         .unwrap();
-    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
-    let holder = {
-        let c = c.clone();
-        std::thread::spawn(move || {
-            c.hold_lock_for_tests(Duration::from_secs(2), || {
-                let _ = locked_tx.send(());
-            })
-        })
-    };
-    locked_rx.recv().unwrap();
+    let holder = hold_lock(&c, Duration::from_secs(2));
     let started = std::time::Instant::now();
     let refused = c.try_publish_with(Publish::new("no/#/wildcards", "x").qos(QoS::AtLeastOnce));
     let first = started.elapsed();
@@ -401,16 +406,7 @@ pub async fn the_hand_over_keeps_the_queue_bound<R: Runtime>() {
     c.subscribe([(t.as_str(), QoS::AtLeastOnce)], forward(&tx))
         .await
         .unwrap();
-    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
-    let holder = {
-        let c = c.clone();
-        std::thread::spawn(move || {
-            c.hold_lock_for_tests(Duration::from_secs(1), || {
-                let _ = locked_tx.send(());
-            })
-        })
-    };
-    locked_rx.recv().unwrap();
+    let holder = hold_lock(&c, Duration::from_secs(1));
     let first = c
         .try_publish_with(Publish::new(t.as_str(), "0").qos(QoS::AtLeastOnce))
         .expect("room for one: handed over");
@@ -661,7 +657,7 @@ pub async fn keep_alive_pings_hold_an_idle_connection_open<R: Runtime>() {
             .await
             .unwrap()
             .await
-            .unwrap();
+            .unwrap_or_else(|e| panic!("{}: {e:?}", broker.name));
         c.disconnect().await.unwrap();
     }
 }
