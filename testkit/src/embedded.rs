@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::net::{free_loopback_port, wait_for_connack, wait_for_port};
+use crate::relay::{self, Framing, Route};
 use mqtt_sansio::ProtocolVersion;
 
 /// Largest PUBLISH payload the embedded broker accepts (rumqttd's `max_payload_size`).
@@ -14,6 +15,10 @@ use mqtt_sansio::ProtocolVersion;
 /// Well above what the integration tests send (64 KiB payloads), well below anything that could
 /// exhaust memory on a shared CI machine.
 pub const EMBEDDED_MAX_PAYLOAD: usize = 1024 * 1024;
+
+/// Set (to anything) to print rumqttd's log (debug level) on stderr: what
+/// the broker did with each connection, when a test needs to know.
+pub const LOG_ENV: &str = "MQTT_TESTKIT_BROKER_LOG";
 
 /// How long [`EmbeddedBroker::start`] waits for the listeners to accept connections.
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
@@ -27,9 +32,12 @@ const READY_TIMEOUT: Duration = Duration::from_secs(20);
 ///
 /// Logs are quiet: rumqttd logs through `tracing`, and the kit installs no subscriber.
 ///
-/// Known quirk (see [`Capabilities::disconnect_slot_race`](crate::Capabilities)): a client
-/// that sends DISCONNECT and drops the socket at once can make rumqttd drop another client
-/// connecting at that moment. Half-close after DISCONNECT and wait for the broker's close.
+/// Each listener is a relay in front of rumqttd's own: rumqttd 0.20 can drop a client that
+/// connects just as another one closes its socket after DISCONNECT (it hears of that
+/// disconnection twice, and the second time the connection's slot may be the newcomer's). The
+/// relay holds such a close until rumqttd has closed the connection itself; it passes every
+/// other byte and close on as the client sent it. `testkit/tests/embedded_churn.rs` checks
+/// that connections survive other clients' disconnections.
 ///
 /// What it supports, each checked by `testkit/tests/capabilities.rs` on both MQTT listeners:
 /// QoS 0/1/2, retained messages, will messages, persistent sessions (clean session 0 / session
@@ -65,12 +73,13 @@ impl EmbeddedBroker {
     }
 
     fn start_once() -> Result<EmbeddedBroker> {
-        let broker = EmbeddedBroker {
+        // rumqttd's own listeners, behind the relay.
+        let inner = EmbeddedBroker {
             v311: SocketAddr::from((Ipv4Addr::LOCALHOST, free_loopback_port()?)),
             v5: SocketAddr::from((Ipv4Addr::LOCALHOST, free_loopback_port()?)),
             ws: SocketAddr::from((Ipv4Addr::LOCALHOST, free_loopback_port()?)),
         };
-        let toml = broker.config_toml();
+        let toml = inner.config_toml();
         let config = config::Config::builder()
             .add_source(config::File::from_str(&toml, config::FileFormat::Toml))
             .build()
@@ -79,6 +88,13 @@ impl EmbeddedBroker {
                 message: e.to_string(),
             })?;
 
+        if std::env::var_os(LOG_ENV).is_some() {
+            // A second broker in the process finds a subscriber installed.
+            let _ = tracing_subscriber::fmt()
+                .with_max_level(tracing_subscriber::filter::LevelFilter::DEBUG)
+                .with_writer(std::io::stderr)
+                .try_init();
+        }
         let (done_tx, done_rx) = std::sync::mpsc::channel::<String>();
         thread::Builder::new()
             .name("mqtt-testkit-rumqttd".into())
@@ -98,12 +114,44 @@ impl EmbeddedBroker {
             Err(_) => Ok(()),
         };
         for (what, addr) in [
-            ("embedded broker (MQTT 3.1.1)", broker.v311),
-            ("embedded broker (MQTT 5.0)", broker.v5),
-            ("embedded broker (WebSocket)", broker.ws),
+            ("embedded broker (MQTT 3.1.1)", inner.v311),
+            ("embedded broker (MQTT 5.0)", inner.v5),
+            ("embedded broker (WebSocket)", inner.ws),
         ] {
             wait_for_port(what, addr, READY_TIMEOUT, alive)?;
         }
+        let bind = || {
+            std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+                .map_err(|e| Error::io("binding the relay's listener on 127.0.0.1:0", e))
+        };
+        let routes = vec![
+            Route {
+                listener: bind()?,
+                upstream: inner.v311,
+                framing: Framing::Mqtt,
+            },
+            Route {
+                listener: bind()?,
+                upstream: inner.v5,
+                framing: Framing::Mqtt,
+            },
+            Route {
+                listener: bind()?,
+                upstream: inner.ws,
+                framing: Framing::WebSocket,
+            },
+        ];
+        let addr = |r: &Route| {
+            r.listener
+                .local_addr()
+                .map_err(|e| Error::io("reading the relay listener's address", e))
+        };
+        let broker = EmbeddedBroker {
+            v311: addr(&routes[0])?,
+            v5: addr(&routes[1])?,
+            ws: addr(&routes[2])?,
+        };
+        relay::spawn(routes)?;
         // Accepting TCP is not serving MQTT yet: wait for a CONNACK on both
         // MQTT listeners.
         wait_for_connack(

@@ -41,6 +41,7 @@ mod mosquitto_plain;
 mod net;
 mod pki;
 mod raw_sub;
+mod relay;
 pub mod seed;
 pub mod support;
 pub mod tools;
@@ -49,7 +50,7 @@ pub use brokers::{
     brokers, brokers_for_test, parse_broker_list, Broker, BrokerKind, Capabilities, CI_ENV,
     TEST_BROKERS_ENV,
 };
-pub use embedded::{EmbeddedBroker, EMBEDDED_MAX_PAYLOAD};
+pub use embedded::{EmbeddedBroker, EMBEDDED_MAX_PAYLOAD, LOG_ENV};
 pub use error::{Error, Result};
 pub use example::{example_broker, example_broker_for, MQTT_URL_ENV};
 pub use mosquitto::{MosquittoPassword, MosquittoTls};

@@ -4,6 +4,7 @@ use bytes::BytesMut;
 use mqtt_sansio::codec::{decode, encode, ByteStr, Connect, Packet, Properties, ProtocolVersion};
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -60,7 +61,12 @@ pub(crate) fn wait_for_connack(
         protocol: version,
         clean_start: true,
         keep_alive: 5,
-        client_id: ByteStr::from("ready-probe"),
+        // Its own id: a broker takes a second CONNECT with the same id for
+        // the same client, and rumqttd might then drop the second probe.
+        client_id: ByteStr::from(format!(
+            "ready-probe-{}",
+            PROBES.fetch_add(1, Ordering::Relaxed)
+        )),
         will: None,
         username: None,
         password: None,
@@ -96,6 +102,9 @@ pub(crate) fn wait_for_connack(
         }
     })
 }
+
+/// Numbers the readiness probes of this process.
+static PROBES: AtomicU32 = AtomicU32::new(0);
 
 /// Asks `ready` every 25 ms until it succeeds, for at most `timeout`;
 /// `alive` between attempts. On time-out the error says what `ready` last

@@ -32,10 +32,9 @@ fn under_test() -> Vec<Broker> {
     list
 }
 
-/// One test at a time: rumqttd 0.20 may drop a connection accepted while another
-/// one closes (`Capabilities::disconnect_slot_race`), and some tests here close
-/// abruptly or are refused on purpose; run concurrently, they could make an
-/// unrelated test's CONNECT fail.
+/// One test at a time: some tests here close abruptly or are refused on
+/// purpose, and a broker may handle those slowly; run concurrently, they could
+/// make an unrelated test's CONNECT fail or wait.
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
