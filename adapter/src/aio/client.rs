@@ -178,6 +178,10 @@ pub(crate) struct Inner {
     pub(crate) inbox: Inbox,
     /// The core's `max_queued`, for a `QueueFull` told without the lock.
     max_queued: usize,
+    /// Notified each time the lock is released: the driver waits for it
+    /// here rather than blocking its executor's thread
+    /// ([`Inner::lock_async`]).
+    unlocked: Notify,
 }
 
 impl Inner {
@@ -210,6 +214,7 @@ impl Inner {
             abandoned: AtomicBool::new(false),
             aborted: AtomicBool::new(false),
             finished: AtomicBool::new(false),
+            unlocked: Notify::new(),
         }
     }
 
@@ -221,6 +226,25 @@ impl Inner {
         // any input; if it ever did, the state is still the core's own.
         let g = self.state.lock().unwrap_or_else(|e| e.into_inner());
         self.took(g)
+    }
+
+    /// The client's lock for a task: while another thread holds it, the
+    /// task waits without blocking its executor's thread. The driver takes
+    /// it so: every connection on a shared executor (smol's global one, the
+    /// one thread of mqtt-std) would otherwise stall, keep-alive pings
+    /// included, while a user thread holds one client's lock.
+    pub(crate) async fn lock_async(&self) -> Locked<'_> {
+        loop {
+            if let Some(g) = self.try_lock() {
+                return g;
+            }
+            let listener = self.unlocked.listen();
+            // Released between the first try and `listen`: take it now.
+            if let Some(g) = self.try_lock() {
+                return g;
+            }
+            listener.await;
+        }
     }
 
     /// The client's lock if nobody holds it, without waiting.
@@ -238,7 +262,11 @@ impl Inner {
             self.room.notify(usize::MAX);
             self.wake();
         }
-        Locked { g, inner: self }
+        Locked {
+            g,
+            inner: self,
+            _release: Release(&self.unlocked),
+        }
     }
 
     /// Tells the driver that the core has new work.
@@ -252,8 +280,20 @@ impl Inner {
 /// lock, so a publish handed over while the lock is busy is refused with
 /// `QueueFull` exactly when one given to the core would have been.
 pub(crate) struct Locked<'a> {
+    // Fields drop in this order: the lock is released, then `_release`
+    // tells a waiting task.
     g: MutexGuard<'a, State>,
     inner: &'a Inner,
+    _release: Release<'a>,
+}
+
+/// Notifies [`Inner::unlocked`] when dropped (after the guard before it).
+struct Release<'a>(&'a Notify);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        self.0.notify(1);
+    }
 }
 
 impl std::ops::Deref for Locked<'_> {
@@ -986,9 +1026,12 @@ impl<R: Runtime> Client<R> {
     #[cfg(feature = "testing")]
     #[doc(hidden)]
     pub fn hold_lock_for_tests(&self, d: Duration, locked: impl FnOnce()) {
-        let _g = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
-        locked();
-        std::thread::sleep(d);
+        {
+            let _g = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
+            locked();
+            std::thread::sleep(d);
+        }
+        self.inner.unlocked.notify(1);
     }
 
     /// Whether the broker accepted the current connection (CONNACK) and it

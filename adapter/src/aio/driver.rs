@@ -290,7 +290,7 @@ impl<R: Runtime> Driver<R> {
         let inner = self.inner.clone();
         loop {
             let done = {
-                let mut g = inner.lock();
+                let mut g = inner.lock_async().await;
                 let now = Instant::now();
                 if inner.abandoned.load(Ordering::Acquire)
                     && !self.abandoning
@@ -317,7 +317,7 @@ impl<R: Runtime> Driver<R> {
                 break;
             }
             let input = futures_lite::future::poll_fn(|cx| self.poll_input(cx)).await;
-            let mut g = inner.lock();
+            let mut g = inner.lock_async().await;
             self.handle(&mut g, input, Instant::now());
             drop(g);
             self.dispatch_items();

@@ -848,3 +848,53 @@ pub async fn reauthenticate_sends_auth_and_reports_the_broker_s_success<R: Runti
     let mut conn = t.join().unwrap();
     assert!(matches!(conn.read(), Packet::Auth(_)));
 }
+
+/// A thread holding one client's lock does not stall the executor its
+/// driver runs on: the driver waits for the lock as a task. (Before, it
+/// blocked the executor's thread; on smol's global executor, or mqtt-std's
+/// one thread, every other connection stopped with it: CI saw a client with
+/// a 1 s keep-alive miss its ping while another test held a lock for 2 s,
+/// and Mosquitto close it.)
+pub async fn a_held_client_lock_does_not_stall_the_driver_s_executor<R: Runtime>() {
+    use std::time::Instant;
+    const HOLD: Duration = Duration::from_millis(1500);
+    let broker = brokers().remove(0);
+    let what = broker.name.clone();
+    let c = connect::<R>(&broker, Options::new()).await;
+    let t = format!("{}held", prefix("held-lock"));
+    let (msg_tx, msg_rx) = channel();
+    c.subscribe([(t.as_str(), QoS::AtMostOnce)], forward(&msg_tx))
+        .await
+        .unwrap();
+    let other = connect::<R>(&broker, Options::new()).await;
+    let holder = hold_lock(&c, HOLD);
+    // Work for the driver, which then wants the lock: a message arrives.
+    other.publish(t.as_str(), "x").await.unwrap().await.unwrap();
+    // A task on the executor that runs the client's driver: it ticks every
+    // 10 ms while the lock is held and reports its worst lateness.
+    let (tx, rx) = async_channel::bounded(1);
+    R::spawn(Box::pin(async move {
+        let end = Instant::now() + HOLD - Duration::from_millis(300);
+        let mut worst = Duration::ZERO;
+        while Instant::now() < end {
+            let t = Instant::now();
+            sleep::<R>(Duration::from_millis(10)).await;
+            worst = worst.max(t.elapsed().saturating_sub(Duration::from_millis(10)));
+        }
+        let _ = tx.try_send(worst);
+    }));
+    let worst = within::<R, _>(HOLD + WAIT, rx.recv())
+        .await
+        .expect("the ticking task reports")
+        .unwrap();
+    holder.join().unwrap();
+    let m = next::<R, _>(&msg_rx, "the message, once the lock is free").await;
+    assert_eq!(m.payload_str(), Some("x"), "{what}");
+    c.disconnect().await.unwrap();
+    other.disconnect().await.unwrap();
+    assert!(
+        worst < Duration::from_millis(500),
+        "{what}: a task on the driver's executor waited {worst:?} past its 10 ms timer \
+         while another thread held the client's lock"
+    );
+}

@@ -201,6 +201,7 @@ macro_rules! async_suite_tests {
                 a_server_that_never_answers_connect_is_a_connect_timeout,
                 a_caller_mistake_is_refused_at_once,
                 keep_alive_pings_hold_an_idle_connection_open,
+                a_held_client_lock_does_not_stall_the_driver_s_executor,
                 a_slow_handler_behind_a_small_buffer_loses_nothing_and_keeps_the_order,
                 manual_reconnect_sends_what_was_queued_while_down,
                 wait_timeout_gives_up_without_cancelling_the_publish,
