@@ -24,4 +24,6 @@ pub use mqtt_sansio::codec::{
     ByteStr, Properties, ReasonCode, RetainHandling, SubscribeFilter, SubscriptionOptions, Will,
 };
 pub use mqtt_sansio::{ProtocolVersion, QoS};
-pub use mqtt_transport::{TlsOptions, TransportError, TransportOptions, UrlError, WsOptions};
+#[cfg(feature = "tls")]
+pub use mqtt_transport::TlsOptions;
+pub use mqtt_transport::{TransportError, TransportOptions, UrlError, WsOptions};

@@ -27,6 +27,14 @@
 //! let parts = options.into_parts();
 //! assert_eq!(parts.initial_subscriptions.len(), 1);
 //! ```
+//!
+//! # Features
+//! `tls` (TLS with rustls: `mqtts://`, `wss://`, `TlsOptions`), `websocket`
+//! (`ws://`, `wss://`) and `native-roots` (TLS trusts the operating system's
+//! store) are on by default; `webpki-roots` adds Mozilla's roots compiled in.
+//! Without `tls` and `websocket` only `mqtt://` (plain TCP) is served: a URL
+//! whose layer the build left out is refused with
+//! `TransportError::Unsupported`, which names the feature.
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -66,4 +74,6 @@ pub fn log_dropped(client_id: &str, pending_publishes: usize) {
 /// What [`Options`] takes, from the core and the transport crate.
 pub use mqtt_sansio::client::{Config, ReconnectPolicy};
 pub use mqtt_sansio::{ProtocolVersion, QoS};
-pub use mqtt_transport::{TlsOptions, TransportOptions, WsOptions};
+#[cfg(feature = "tls")]
+pub use mqtt_transport::TlsOptions;
+pub use mqtt_transport::{TransportOptions, WsOptions};

@@ -6,7 +6,9 @@ use bytes::Bytes;
 use mqtt_sansio::client::{Config, ReconnectPolicy};
 use mqtt_sansio::codec::{ByteStr, Properties, Will};
 use mqtt_sansio::{ProtocolVersion, QoS};
-use mqtt_transport::{redact_password, TlsOptions, TransportOptions, WsOptions};
+#[cfg(feature = "tls")]
+use mqtt_transport::TlsOptions;
+use mqtt_transport::{redact_password, TransportOptions, WsOptions};
 use std::fmt;
 use std::time::Duration;
 
@@ -341,13 +343,17 @@ impl Options {
     /// use mqtt_std::{Options, TlsOptions};
     /// let o = Options::new().tls(TlsOptions::new().ca_file("ca.pem").server_name("broker.local"));
     /// ```
+    ///
+    /// Feature `tls` (on by default).
+    #[cfg(feature = "tls")]
     pub fn tls(mut self, tls: TlsOptions) -> Options {
         self.parts.transport.tls = tls;
         self
     }
 
     /// WebSocket settings for `ws://` and `wss://` servers (subprotocol,
-    /// extra handshake headers, size limits).
+    /// extra handshake headers, size limits). Read only by a build with the
+    /// `websocket` feature (on by default).
     pub fn websocket(mut self, ws: WsOptions) -> Options {
         self.parts.transport.ws = ws;
         self

@@ -111,6 +111,14 @@
 //! `--key`), and `throughput`. Without a broker given (flag or `MQTT_URL`)
 //! and nothing listening on 127.0.0.1:1883, they start an embedded broker on
 //! an ephemeral loopback port and say so.
+//!
+//! # Features
+//! `tls` (TLS with rustls: `mqtts://`, `wss://`, `TlsOptions`), `websocket`
+//! (`ws://`, `wss://`) and `native-roots` (TLS trusts the operating system's
+//! store) are on by default; `webpki-roots` adds Mozilla's roots compiled in.
+//! Without `tls` and `websocket` only `mqtt://` (plain TCP) is served: a URL
+//! whose layer the build left out is refused with
+//! `TransportError::Unsupported`, which names the feature.
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 // `Error` carries the broker's properties when a connection is refused or

@@ -145,6 +145,14 @@
 //! cargo run -p mqtt-std --example hello_world
 //! cargo run -p mqtt-std --example sub -- -t 'sensors/#' -v
 //! ```
+//!
+//! # Features
+//! `tls` (TLS with rustls: `mqtts://`, `wss://`, `TlsOptions`), `websocket`
+//! (`ws://`, `wss://`) and `native-roots` (TLS trusts the operating system's
+//! store) are on by default; `webpki-roots` adds Mozilla's roots compiled in.
+//! Without `tls` and `websocket` only `mqtt://` (plain TCP) is served: a URL
+//! whose layer the build left out is refused with
+//! `TransportError::Unsupported`, which names the feature.
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 
@@ -162,6 +170,8 @@ pub use mqtt_smol::{
 
 /// Payload buffers: received payloads are [`bytes::Bytes`](https://docs.rs/bytes).
 pub use mqtt_smol::Bytes;
+#[cfg(feature = "tls")]
+pub use mqtt_smol::TlsOptions;
 /// The core's errors, which [`Error`]'s variants carry.
 pub use mqtt_smol::{
     AckError, ConfigError, DisconnectError, PublishError, RestoreError, SnapshotError,
@@ -175,7 +185,7 @@ pub use mqtt_smol::{
     ByteStr, Properties, ReasonCode, RetainHandling, SubscribeFilter, SubscriptionOptions, Will,
 };
 pub use mqtt_smol::{ProtocolVersion, QoS};
-pub use mqtt_smol::{TlsOptions, TransportError, TransportOptions, UrlError, WsOptions};
+pub use mqtt_smol::{TransportError, TransportOptions, UrlError, WsOptions};
 
 #[cfg(test)]
 mod tests {

@@ -58,6 +58,14 @@
 //! took them; each message goes to every distinct handler whose filters
 //! match it; incoming data is bounded by [`Options::incoming_buffer`] (the
 //! driver stops reading the socket; nothing is dropped).
+//!
+//! # Features
+//! `tls` (TLS with rustls: `mqtts://`, `wss://`, `TlsOptions`), `websocket`
+//! (`ws://`, `wss://`) and `native-roots` (TLS trusts the operating system's
+//! store) are on by default; `webpki-roots` adds Mozilla's roots compiled in.
+//! Without `tls` and `websocket` only `mqtt://` (plain TCP) is served: a URL
+//! whose layer the build left out is refused with
+//! `TransportError::Unsupported`, which names the feature.
 #![warn(missing_docs)]
 #![deny(unsafe_code)]
 #![allow(clippy::result_large_err)]

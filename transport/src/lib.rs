@@ -30,20 +30,34 @@
 //! assert!(!transport.is_ready());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Features
+//! `tls` (TLS with rustls: `mqtts://`, `wss://`, `TlsOptions`), `websocket`
+//! (`ws://`, `wss://`) and `native-roots` (TLS trusts the operating system's
+//! store) are on by default; `webpki-roots` adds Mozilla's roots compiled in.
+//! Without `tls` and `websocket` only `mqtt://` (plain TCP) is served: a URL
+//! whose layer the build left out is refused with
+//! `TransportError::Unsupported`, which names the feature.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod error;
+mod off;
+#[cfg(feature = "tls")]
 mod tls;
 mod transport;
 mod url;
+#[cfg(feature = "websocket")]
 mod ws;
+mod ws_options;
 
 pub use error::TransportError;
+#[cfg(feature = "tls")]
 pub use tls::{TlsConfigError, TlsOptions};
 pub use transport::{Transport, TransportOptions};
 pub use url::{redact_password, Scheme, ServerUrl, UrlError, DEFAULT_WS_PATH};
-pub use ws::WsOptions;
+pub use ws_options::WsOptions;
 
-/// The rustls version this crate uses, for [`TlsOptions::rustls_config`].
+/// The rustls version this crate uses, for [`TlsOptions::rustls_config`] (feature `tls`).
+#[cfg(feature = "tls")]
 pub use rustls;

@@ -11,6 +11,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore};
 
 use crate::error::TransportError;
+use crate::transport::take_all;
 
 /// Where trusted CA certificates come from.
 #[derive(Clone)]
@@ -555,19 +556,4 @@ impl TlsLayer {
     pub(crate) fn alpn_protocol(&self) -> Option<&[u8]> {
         self.conn.alpn_protocol()
     }
-}
-
-/// Moves everything from `from` to the end of `to` (without copying when `to` is empty).
-pub(crate) fn take_all(from: &mut BytesMut, to: &mut BytesMut) -> usize {
-    let n = from.len();
-    if n == 0 {
-        return 0;
-    }
-    if to.is_empty() {
-        std::mem::swap(from, to);
-    } else {
-        to.extend_from_slice(from);
-        from.clear();
-    }
-    n
 }

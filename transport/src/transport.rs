@@ -3,29 +3,40 @@
 use bytes::BytesMut;
 
 use crate::error::TransportError;
-use crate::tls::{take_all, TlsLayer, TlsOptions};
+#[cfg(not(feature = "tls"))]
+use crate::off::TlsLayer;
+#[cfg(not(feature = "websocket"))]
+use crate::off::WsLayer;
+#[cfg(feature = "tls")]
+use crate::tls::{TlsLayer, TlsOptions};
 use crate::url::{Scheme, ServerUrl};
-use crate::ws::{WsLayer, WsOptions};
+#[cfg(feature = "websocket")]
+use crate::ws::WsLayer;
+use crate::ws_options::WsOptions;
 
 /// Options for every layer; only those the URL's scheme uses are read.
 ///
 /// ```
+/// # #[cfg(feature = "tls")] {
 /// use mqtt_transport::{TlsOptions, TransportOptions};
 ///
 /// let options = TransportOptions::default().with_tls(TlsOptions::new().ca_file("ca.crt"));
 /// assert_eq!(options.ws.subprotocol, "mqtt");
+/// # }
 /// ```
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct TransportOptions {
-    /// For `mqtts://` and `wss://`.
+    /// For `mqtts://` and `wss://` (feature `tls`).
+    #[cfg(feature = "tls")]
     pub tls: TlsOptions,
     /// For `ws://` and `wss://`.
     pub ws: WsOptions,
 }
 
 impl TransportOptions {
-    /// Replaces the TLS options.
+    /// Replaces the TLS options (feature `tls`).
+    #[cfg(feature = "tls")]
     #[must_use]
     pub fn with_tls(mut self, tls: TlsOptions) -> Self {
         self.tls = tls;
@@ -115,18 +126,39 @@ impl std::fmt::Debug for Transport {
 impl Transport {
     /// Sets up the layers the URL's scheme asks for. For TLS this builds the rustls
     /// configuration from `options.tls`, which reads the CA / client certificate files.
+    ///
+    /// A scheme whose layer this build left out (`mqtts://` / `wss://` without the `tls`
+    /// feature, `ws://` / `wss://` without `websocket`) is [`TransportError::Unsupported`].
     pub fn new(url: &ServerUrl, options: &TransportOptions) -> Result<Transport, TransportError> {
-        let tls = if url.is_tls() {
-            let config = options.tls.client_config()?;
-            Some(TlsLayer::new(config, url.host(), &options.tls)?)
+        let unsupported = |feature| TransportError::Unsupported {
+            scheme: url.scheme(),
+            feature,
+        };
+        let tls: Option<TlsLayer> = if url.is_tls() {
+            #[cfg(feature = "tls")]
+            {
+                let config = options.tls.client_config()?;
+                Some(TlsLayer::new(config, url.host(), &options.tls)?)
+            }
+            #[cfg(not(feature = "tls"))]
+            return Err(unsupported("tls"));
         } else {
             None
         };
-        let ws = if url.is_websocket() {
-            Some(WsLayer::new(url, &options.ws)?)
+        let ws: Option<WsLayer> = if url.is_websocket() {
+            #[cfg(feature = "websocket")]
+            {
+                Some(WsLayer::new(url, &options.ws)?)
+            }
+            #[cfg(not(feature = "websocket"))]
+            {
+                let _ = &options.ws;
+                return Err(unsupported("websocket"));
+            }
         } else {
             None
         };
+        let _ = unsupported;
         Ok(Transport {
             scheme: url.scheme(),
             tls,
@@ -350,4 +382,19 @@ impl Transport {
         }
         Ok(())
     }
+}
+
+/// Moves everything from `from` to the end of `to` (without copying when `to` is empty).
+pub(crate) fn take_all(from: &mut BytesMut, to: &mut BytesMut) -> usize {
+    let n = from.len();
+    if n == 0 {
+        return 0;
+    }
+    if to.is_empty() {
+        std::mem::swap(from, to);
+    } else {
+        to.extend_from_slice(from);
+        from.clear();
+    }
+    n
 }

@@ -107,3 +107,19 @@ fn tls_errors_leave_the_details_to_their_source() {
     assert_no_repetition(&tls);
     assert_eq!(chain(&tls).len(), 2);
 }
+
+#[test]
+fn a_scheme_the_build_left_out_names_the_feature_to_turn_on() {
+    // `Transport::new` returns this for `mqtts://` without the `tls` feature
+    // and `ws://` without `websocket`; the tests build with every feature, so
+    // the text is checked on a constructed value.
+    let e = TransportError::Unsupported {
+        scheme: mqtt_transport::Scheme::Wss,
+        feature: "websocket",
+    };
+    assert_eq!(
+        e.to_string(),
+        "wss:// URLs need the `websocket` feature, which this build of the MQTT client left out"
+    );
+    assert!(std::error::Error::source(&e).is_none());
+}
