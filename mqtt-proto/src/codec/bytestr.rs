@@ -152,3 +152,44 @@ impl fmt::Display for ByteStr {
         fmt::Display::fmt(self.as_str(), f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+
+    #[test]
+    fn from_utf8_keeps_valid_bytes_and_refuses_invalid_ones() {
+        let s = ByteStr::from_utf8(Bytes::from_static("grüße".as_bytes())).unwrap();
+        assert_eq!(s.as_str(), "grüße");
+        // A lone continuation byte, and a truncated two-byte sequence.
+        assert!(ByteStr::from_utf8(Bytes::from_static(b"a\x80b")).is_err());
+        assert!(ByteStr::from_utf8(Bytes::from_static(b"\xc3")).is_err());
+    }
+
+    #[test]
+    fn into_bytes_and_as_ref_give_the_same_text() {
+        let s = ByteStr::from_static("a/b");
+        let r: &str = s.as_ref();
+        assert_eq!(r, "a/b");
+        assert_eq!(s.clone().into_bytes(), Bytes::from_static(b"a/b"));
+        assert_eq!(s.as_bytes(), &Bytes::from_static(b"a/b"));
+    }
+
+    #[test]
+    fn compares_with_str_both_ways_round() {
+        let s = ByteStr::from("topic");
+        assert!(s == *"topic");
+        assert!(s != *"topi");
+        assert!(s == "topic");
+        assert!(s != "other");
+        assert!(ByteStr::new() == "");
+    }
+
+    #[test]
+    fn debug_and_display_show_the_text() {
+        let s = ByteStr::from("say \"hi\"");
+        assert_eq!(format!("{s:?}"), "\"say \\\"hi\\\"\"");
+        assert_eq!(format!("{s}"), "say \"hi\"");
+    }
+}
