@@ -183,7 +183,6 @@ mod tests {
         assert!(s != *"topi");
         assert!(s == "topic");
         assert!(s != "other");
-        assert!(ByteStr::new() == "");
     }
 
     #[test]
