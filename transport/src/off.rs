@@ -14,6 +14,16 @@ pub(crate) enum TlsLayer {}
 
 #[cfg(not(feature = "tls"))]
 impl TlsLayer {
+    /// `mqtts://` and `wss://` in a build without TLS: refused.
+    pub(crate) fn for_url(
+        url: &crate::ServerUrl,
+        _: &crate::TransportOptions,
+    ) -> Result<TlsLayer, TransportError> {
+        Err(TransportError::Unsupported {
+            scheme: url.scheme(),
+            feature: "tls",
+        })
+    }
     pub(crate) fn handle_received(&mut self, _: &[u8]) -> Result<(), TransportError> {
         match *self {}
     }
@@ -52,6 +62,16 @@ pub(crate) enum WsLayer {}
 
 #[cfg(not(feature = "websocket"))]
 impl WsLayer {
+    /// `ws://` and `wss://` in a build without WebSockets: refused.
+    pub(crate) fn new(
+        url: &crate::ServerUrl,
+        _: &crate::WsOptions,
+    ) -> Result<WsLayer, TransportError> {
+        Err(TransportError::Unsupported {
+            scheme: url.scheme(),
+            feature: "websocket",
+        })
+    }
     pub(crate) fn handle_received(&mut self, _: &[u8]) -> Result<(), TransportError> {
         match *self {}
     }

@@ -12,6 +12,7 @@ use rustls::{ClientConfig, ClientConnection, RootCertStore};
 
 use crate::error::TransportError;
 use crate::transport::take_all;
+use crate::{ServerUrl, TransportOptions};
 
 /// Where trusted CA certificates come from.
 #[derive(Clone)]
@@ -428,6 +429,16 @@ pub(crate) struct TlsLayer {
 }
 
 impl TlsLayer {
+    /// The layer for a connection to `url`: builds the rustls configuration
+    /// from `options.tls` (reading its files), then the layer.
+    pub(crate) fn for_url(
+        url: &ServerUrl,
+        options: &TransportOptions,
+    ) -> Result<TlsLayer, TransportError> {
+        let config = options.tls.client_config()?;
+        Ok(TlsLayer::new(config, url.host(), &options.tls)?)
+    }
+
     pub(crate) fn new(
         config: Arc<ClientConfig>,
         host: &str,

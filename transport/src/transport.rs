@@ -8,7 +8,9 @@ use crate::off::TlsLayer;
 #[cfg(not(feature = "websocket"))]
 use crate::off::WsLayer;
 #[cfg(feature = "tls")]
-use crate::tls::{TlsLayer, TlsOptions};
+use crate::tls::TlsLayer;
+#[cfg(feature = "tls")]
+use crate::tls::TlsOptions;
 use crate::url::{Scheme, ServerUrl};
 #[cfg(feature = "websocket")]
 use crate::ws::WsLayer;
@@ -130,35 +132,16 @@ impl Transport {
     /// A scheme whose layer this build left out (`mqtts://` / `wss://` without the `tls`
     /// feature, `ws://` / `wss://` without `websocket`) is [`TransportError::Unsupported`].
     pub fn new(url: &ServerUrl, options: &TransportOptions) -> Result<Transport, TransportError> {
-        let unsupported = |feature| TransportError::Unsupported {
-            scheme: url.scheme(),
-            feature,
-        };
-        let tls: Option<TlsLayer> = if url.is_tls() {
-            #[cfg(feature = "tls")]
-            {
-                let config = options.tls.client_config()?;
-                Some(TlsLayer::new(config, url.host(), &options.tls)?)
-            }
-            #[cfg(not(feature = "tls"))]
-            return Err(unsupported("tls"));
+        let tls = if url.is_tls() {
+            Some(TlsLayer::for_url(url, options)?)
         } else {
             None
         };
-        let ws: Option<WsLayer> = if url.is_websocket() {
-            #[cfg(feature = "websocket")]
-            {
-                Some(WsLayer::new(url, &options.ws)?)
-            }
-            #[cfg(not(feature = "websocket"))]
-            {
-                let _ = &options.ws;
-                return Err(unsupported("websocket"));
-            }
+        let ws = if url.is_websocket() {
+            Some(WsLayer::new(url, &options.ws)?)
         } else {
             None
         };
-        let _ = unsupported;
         Ok(Transport {
             scheme: url.scheme(),
             tls,
