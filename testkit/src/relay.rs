@@ -27,6 +27,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::error::{Error, Result};
+use mqtt_sansio::codec::{check_frame, FrameStatus};
 
 /// How long the relay keeps the broker's side open after a client closed:
 /// after a DISCONNECT, at most this long for rumqttd to close it first.
@@ -181,65 +182,56 @@ async fn broker_to_client(mut from: OwnedReadHalf, mut to: OwnedWriteHalf) {
 const DISCONNECT: u8 = 14;
 
 /// Follows the MQTT fixed headers of a byte stream: only the packet types
-/// and lengths, never the contents.
+/// and lengths (read by the codec's [`check_frame`]), never the contents.
 #[derive(Debug, Default)]
 struct Headers {
-    /// Type of the last packet whose first byte was seen.
+    /// Type of the last packet whose fixed header was read.
     last_type: Option<u8>,
-    state: HeaderState,
+    /// Bytes of the current packet still to pass over.
+    skip: usize,
+    /// The start of a packet whose fixed header is not complete yet (at
+    /// most [`MAX_HEADER`] bytes).
+    head: Vec<u8>,
+    /// Not MQTT (a malformed Remaining Length): no longer followed.
+    lost: bool,
 }
 
-#[derive(Debug, Default)]
-enum HeaderState {
-    /// The next byte starts a packet.
-    #[default]
-    Start,
-    /// Reading the Remaining Length: value so far and the next digit's shift.
-    Length { value: usize, shift: u32 },
-    /// Skipping this many bytes of the packet's body.
-    Body(usize),
-    /// Not MQTT (a Remaining Length of more than 4 bytes): stop following.
-    Lost,
-}
+/// The longest fixed header: one byte and a four-byte Remaining Length.
+const MAX_HEADER: usize = 5;
 
 impl Headers {
     fn feed(&mut self, mut bytes: &[u8]) {
-        while let Some((&b, rest)) = bytes.split_first() {
-            match self.state {
-                HeaderState::Start => {
-                    self.last_type = Some(b >> 4);
-                    self.state = HeaderState::Length { value: 0, shift: 0 };
-                    bytes = rest;
+        while !self.lost && !bytes.is_empty() {
+            if self.skip > 0 {
+                let n = self.skip.min(bytes.len());
+                self.skip -= n;
+                bytes = &bytes[n..];
+                continue;
+            }
+            let take = (MAX_HEADER - self.head.len()).min(bytes.len());
+            self.head.extend_from_slice(&bytes[..take]);
+            match check_frame(&self.head, usize::MAX) {
+                Ok(FrameStatus::Complete { len }) => {
+                    // The packet ends inside `head`: the bytes after it
+                    // (all from this chunk) start the next one.
+                    self.last_type = Some(self.head[0] >> 4);
+                    bytes = &bytes[take - (self.head.len() - len)..];
+                    self.head.clear();
                 }
-                HeaderState::Length { value, shift } => {
-                    let value = value | (usize::from(b & 0x7f) << shift);
-                    self.state = if b & 0x80 == 0 {
-                        if value == 0 {
-                            HeaderState::Start
-                        } else {
-                            HeaderState::Body(value)
-                        }
-                    } else if shift >= 21 {
-                        self.last_type = None;
-                        HeaderState::Lost
-                    } else {
-                        HeaderState::Length {
-                            value,
-                            shift: shift + 7,
-                        }
-                    };
-                    bytes = rest;
+                // With all of MAX_HEADER in hand the header is complete and
+                // `needed` exact; with less, this chunk ended: wait for more.
+                Ok(FrameStatus::Incomplete { needed }) => {
+                    bytes = &bytes[take..];
+                    if self.head.len() == MAX_HEADER {
+                        self.last_type = Some(self.head[0] >> 4);
+                        self.skip = needed;
+                        self.head.clear();
+                    }
                 }
-                HeaderState::Body(left) => {
-                    let n = left.min(bytes.len());
-                    self.state = if n == left {
-                        HeaderState::Start
-                    } else {
-                        HeaderState::Body(left - n)
-                    };
-                    bytes = &bytes[n..];
+                Err(_) => {
+                    self.last_type = None;
+                    self.lost = true;
                 }
-                HeaderState::Lost => return,
             }
         }
     }
@@ -277,6 +269,17 @@ mod tests {
         stream.extend(std::iter::repeat_n(0xe0, 200));
         stream.extend([0x40, 2, 0, 1]);
         assert_eq!(last_type(&[&stream]), Some(4));
+    }
+
+    #[test]
+    fn a_stream_fed_one_byte_at_a_time_is_followed_too() {
+        let mut stream = vec![0x30, 0xc8, 0x01];
+        stream.extend(std::iter::repeat_n(0xe0, 200));
+        stream.extend([0xe0, 0]);
+        let chunks: Vec<&[u8]> = stream.chunks(1).collect();
+        assert_eq!(last_type(&chunks), Some(DISCONNECT));
+        let chunks: Vec<&[u8]> = stream[..stream.len() - 2].chunks(1).collect();
+        assert_eq!(last_type(&chunks), Some(3));
     }
 
     #[test]
