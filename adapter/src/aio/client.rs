@@ -1026,12 +1026,11 @@ impl<R: Runtime> Client<R> {
     #[cfg(feature = "testing")]
     #[doc(hidden)]
     pub fn hold_lock_for_tests(&self, d: Duration, locked: impl FnOnce()) {
-        {
-            let _g = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
-            locked();
-            std::thread::sleep(d);
-        }
-        self.inner.unlocked.notify(1);
+        // Dropped in reverse order: the lock, then the release's notification.
+        let _release = Release(&self.inner.unlocked);
+        let _g = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
+        locked();
+        std::thread::sleep(d);
     }
 
     /// Whether the broker accepted the current connection (CONNACK) and it
