@@ -133,19 +133,8 @@ impl Registry {
     }
 
     /// The routing rule: the distinct handlers of `filters` (the filters a
-    /// copy matched), each once, in the order of `filters`, appended to `out`.
-    ///
-    /// ```
-    /// use mqtt_adapter::dispatch::{Handler, Registry};
-    /// use mqtt_sansio::codec::ByteStr;
-    /// let mut reg = Registry::default();
-    /// let both = Handler::new(|_| {});
-    /// reg.insert(&ByteStr::from("a/+"), both.clone());
-    /// reg.insert(&ByteStr::from("a/#"), both.clone());
-    /// let mut out = Vec::new();
-    /// reg.route(&[ByteStr::from("a/+"), ByteStr::from("a/#")], &mut out);
-    /// assert_eq!(out.len(), 1);
-    /// ```
+    /// copy matched), each once, in the order of `filters`, appended to `out`
+    /// (tested in `tests/routing.rs`).
     pub fn route(&self, filters: &[ByteStr], out: &mut Vec<Handler>) {
         for f in filters {
             if let Some((_, h)) = self.entries.iter().find(|(name, _)| name == f) {
@@ -166,14 +155,12 @@ pub trait Sink: Send + Sync {
     fn push(&self, m: Message) -> bool;
     /// No more messages will come: the reader ends after draining.
     fn close(&self);
-    /// The client is shutting down: pushes must no longer wait for room.
-    fn unbound(&self) {}
 }
 
 /// A user callback taking `&T`, run by the dispatcher.
 type Callback<T> = Option<Box<dyn FnMut(&T) + Send>>;
 
-/// The callbacks of [`Options`](crate::Options), handed to [`Dispatch::run`].
+/// The callbacks of [`Options`](crate::Options), run by the [`Dispatcher`].
 #[derive(Default)]
 pub struct Callbacks {
     pub(crate) on_connect: Callback<ConnectInfo>,
@@ -230,14 +217,6 @@ impl std::ops::Deref for Filters {
 }
 
 impl FromIterator<ByteStr> for Filters {
-    /// ```
-    /// use mqtt_adapter::dispatch::Filters;
-    /// use mqtt_sansio::codec::ByteStr;
-    /// let one: Filters = [ByteStr::from("a/#")].into_iter().collect();
-    /// assert_eq!(&one[..], &[ByteStr::from("a/#")]);
-    /// let none: Filters = std::iter::empty().collect();
-    /// assert!(none.is_empty());
-    /// ```
     fn from_iter<T: IntoIterator<Item = ByteStr>>(iter: T) -> Filters {
         let mut it = iter.into_iter();
         let Some(first) = it.next() else {
@@ -375,46 +354,6 @@ impl Dispatch {
         }
     }
 
-    /// The client is shutting down: the dispatcher must not wait for room in
-    /// a queue nobody reads.
-    pub fn unbound_sinks(&self) {
-        if let Some(v) = &*self.sinks() {
-            for s in v {
-                s.unbound();
-            }
-        }
-        if let Some(v) = &*self.streams() {
-            for s in v.iter().filter_map(Weak::upgrade) {
-                s.unbound();
-            }
-        }
-    }
-
-    /// The dispatcher loop: runs the handlers and callbacks of each batch of
-    /// items, in order, then calls `done` with the batch's size (for the
-    /// adapter's flow control). Returns when `batches` ends (the driver is
-    /// gone), after closing every queue: readers end once they drained what
-    /// they hold.
-    pub fn run<B>(
-        &self,
-        batches: impl IntoIterator<Item = B>,
-        mut cb: Callbacks,
-        mut done: impl FnMut(usize),
-    ) where
-        B: IntoIterator<Item = Item>,
-    {
-        let mut matched: Vec<Handler> = Vec::new();
-        for batch in batches {
-            let mut n = 0;
-            for item in batch {
-                self.handle(item, &mut cb, &mut matched);
-                n += 1;
-            }
-            done(n);
-        }
-        self.close_queues();
-    }
-
     /// Closes every message queue: their readers end once they drained what
     /// they hold, and queues added later are closed at once.
     fn close_queues(&self) {
@@ -537,9 +476,8 @@ pub fn taken_from_stream(m: &Message) {
     }
 }
 
-/// A dispatcher loop driven by its adapter one item at a time (for example
-/// as an async task on the caller's executor) rather than by
-/// [`Dispatch::run`] on a thread of its own.
+/// The dispatcher loop, driven by the async client one item at a time (its
+/// dispatcher task on the caller's executor).
 ///
 /// Handlers and callbacks are ordinary closures: they run inside
 /// [`handle`](Dispatcher::handle), so a handler that blocks holds up the
@@ -567,7 +505,7 @@ impl Dispatcher {
         }
     }
 
-    /// Runs the handlers and callbacks of one item, as [`Dispatch::run`] does.
+    /// Runs the handlers and callbacks of one item, in order.
     pub fn handle(&mut self, item: Item) {
         self.dispatch
             .handle(item, &mut self.callbacks, &mut self.matched);
@@ -577,15 +515,6 @@ impl Dispatcher {
     /// which may block); `false` when it only feeds message streams (or
     /// nothing), so an async dispatcher can handle it on its own task and
     /// save a trip to the blocking pool.
-    ///
-    /// ```
-    /// use mqtt_adapter::dispatch::{Callbacks, Dispatch, Dispatcher, Item, Registry};
-    /// use std::sync::Arc;
-    /// let mut d = Dispatcher::new(Arc::new(Dispatch::new(Registry::default())), Callbacks::default());
-    /// # let info = mqtt_adapter::ConnectInfo { reconnect: false, session_present: false, server: String::new(), protocol: mqtt_sansio::ProtocolVersion::V3_1_1, properties: Default::default() };
-    /// // No `on_connect` callback: nothing to run.
-    /// assert!(!d.must_unblock(&Item::Connected(info)));
-    /// ```
     pub fn must_unblock(&mut self, item: &Item) -> bool {
         let cb = &self.callbacks;
         match item {

@@ -41,14 +41,6 @@ pub enum Routed {
 /// the URL of [`ConnectInfo`]); `io` and `transport` hold the socket or
 /// TLS/WebSocket error that ended the transport, if any, taken into
 /// [`ConnectionLost`] when the core reports the loss.
-///
-/// ```
-/// use mqtt_adapter::event::{translate, Routed};
-/// use mqtt_sansio::client::{Client, Config, Event};
-/// let core = Client::<core::time::Duration>::new(Config::default()).unwrap();
-/// let routed = translate(Event::Closed, &[], core.subscriptions(), &mut None, &mut None);
-/// assert!(matches!(routed, Routed::Closed));
-/// ```
 pub fn translate(
     ev: Event,
     servers: &[Server],

@@ -1,5 +1,6 @@
 //! What every adapter shares above the socket: options, messages, errors,
-//! the handler registry and routing, the dispatcher, server lists — and the
+//! the handler registry and routing, the dispatcher, server lists (all
+//! crate-private but the user-facing types of [`api`]) — and the
 //! async client itself ([`aio`]), written once and generic over a small
 //! [`aio::Runtime`] trait that `mqtt-smol` and `mqtt-tokio` implement in one
 //! file each. No socket and no runtime of its own.
@@ -9,7 +10,7 @@
 //! ([`api`] is that list).
 //!
 //! # Routing messages to handlers
-//! One rule, implemented once in [`dispatch::Registry::route`]:
+//! One rule, implemented once in the crate's handler registry:
 //! a handler is attached by one `subscribe` call (or
 //! [`Options::handler`]) to its filters; subscribing a filter again replaces
 //! that filter's handler; each delivered copy of a message is given to every
@@ -17,16 +18,7 @@
 //! of its filters match; a copy that matches no handler goes to
 //! [`Options::on_unhandled`]. Brokers may send one copy per matching
 //! subscription (rumqttd with MQTT 3.1.1; MQTT 5 brokers per the spec), so a
-//! handler can see several copies of one publish. See [`dispatch`].
-//!
-//! ```
-//! use mqtt_adapter::{Options, QoS};
-//! let options = Options::new()
-//!     .client_id("sensor-17")
-//!     .handler("sensors/17/cmd", QoS::AtLeastOnce, |m| println!("{:?}", m.payload_str()));
-//! let parts = options.into_parts();
-//! assert_eq!(parts.initial_subscriptions.len(), 1);
-//! ```
+//! handler can see several copies of one publish.
 //!
 //! # Features
 //! `tls` (TLS with rustls: `mqtts://`, `wss://`, `TlsOptions`), `websocket`
@@ -41,26 +33,29 @@
 pub mod aio;
 mod answers;
 pub mod api;
-pub mod dispatch;
+mod dispatch;
 mod error;
-pub mod event;
+mod event;
 mod link;
 mod message;
 mod options;
 mod server;
+#[cfg(test)]
+mod tests;
 
 pub use answers::{ConnectInfo, Delivery, PublishAck, SubAck};
 pub use error::{ConnectionLost, Error};
-pub use link::{subscribe_filters, FirstConnect, Link};
-pub use message::{Acker, Message, Publish, Topic};
-pub use options::{Options, Parts, DEFAULT_REQUEST_TIMEOUT};
-pub use server::{servers, Server};
+pub(crate) use link::{subscribe_filters, FirstConnect, Link};
+pub(crate) use message::Acker;
+pub use message::{Message, Publish, Topic};
+pub use options::{Options, DEFAULT_REQUEST_TIMEOUT};
+pub(crate) use server::{servers, Server};
 
 /// Reports that the last handle of a client was dropped without
 /// `disconnect`: the client disconnects in the background, and what is still
 /// pending is lost if the process exits first. Logged (target `mqtt`) at
 /// `warn` when publishes are pending, at `debug` otherwise.
-pub fn log_dropped(client_id: &str, pending_publishes: usize) {
+pub(crate) fn log_dropped(client_id: &str, pending_publishes: usize) {
     if pending_publishes > 0 {
         log::warn!(
             target: "mqtt",

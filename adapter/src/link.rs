@@ -22,12 +22,6 @@ impl Link {
     /// The error for a caller waiting for the broker when this link can no
     /// longer deliver what it waits for (closed, or lost with no reconnect
     /// scheduled); `None` while an answer may still come.
-    ///
-    /// ```
-    /// use mqtt_adapter::{Error, Link};
-    /// assert!(matches!(Link::Closed.terminal(), Some(Error::Closed)));
-    /// assert!(Link::Connecting.terminal().is_none());
-    /// ```
     pub fn terminal(&self) -> Option<Error> {
         match self {
             Link::Closed => Some(Error::Closed),
@@ -39,12 +33,6 @@ impl Link {
 
 /// `subscribe`'s `(filter, QoS)` pairs as the core's subscription filters
 /// (default options otherwise).
-///
-/// ```
-/// use mqtt_adapter::{subscribe_filters, QoS};
-/// let f = subscribe_filters([("a/#", QoS::AtLeastOnce)]);
-/// assert_eq!(&*f[0].filter, "a/#");
-/// ```
 pub fn subscribe_filters<I, T>(filters: I) -> Vec<SubscribeFilter>
 where
     I: IntoIterator<Item = (T, QoS)>,
@@ -94,13 +82,6 @@ impl FirstConnect {
     /// `None` while `connect` should keep waiting; else its result. The error
     /// never claims a reconnect (`will_reconnect` is cleared): the client is
     /// stopped when `connect` fails.
-    ///
-    /// ```
-    /// use mqtt_adapter::{FirstConnect, Link};
-    /// let once = FirstConnect { servers: 1, retry: false, deadline: None };
-    /// assert!(once.verdict(&Link::Connecting, 0, std::time::Instant::now()).is_none());
-    /// assert!(matches!(once.verdict(&Link::Connected, 0, std::time::Instant::now()), Some(Ok(()))));
-    /// ```
     pub fn verdict(
         &self,
         link: &Link,

@@ -172,27 +172,9 @@ impl Message {
     /// The core has already resolved a Topic Alias into the topic; the alias
     /// itself is dropped from the properties. It named the topic on the
     /// broker's connection only, and a client may not send it back: properties
-    /// republished as they came would be refused.
-    ///
-    /// ```
-    /// use mqtt_adapter::Message;
-    /// use mqtt_sansio::codec::{ByteStr, Publish, QoS, Properties};
-    /// let mut properties = Properties::default();
-    /// properties.topic_alias = Some(3);
-    /// let publish = Publish {
-    ///     dup: false,
-    ///     qos: QoS::AtMostOnce,
-    ///     retain: false,
-    ///     topic: ByteStr::from("sensors/temp"),
-    ///     packet_id: None,
-    ///     properties,
-    ///     payload: "21.5".into(),
-    /// };
-    /// let m = Message::from_publish(publish, None);
-    /// assert_eq!(m.topic(), "sensors/temp");
-    /// assert_eq!(m.properties().topic_alias, None);
-    /// ```
-    pub fn from_publish(p: mqtt_sansio::codec::Publish, ack: Option<AckToken>) -> Message {
+    /// republished as they came would be refused (tested in
+    /// `tests/topic_alias.rs`).
+    pub(crate) fn from_publish(p: mqtt_sansio::codec::Publish, ack: Option<AckToken>) -> Message {
         let mut properties = p.properties;
         properties.topic_alias = None;
         Message {
@@ -361,7 +343,7 @@ impl Publish {
 
     /// The core's form of this message (what `Client::publish_with` hands to
     /// the core).
-    pub fn into_outgoing(self) -> OutgoingPublish {
+    pub(crate) fn into_outgoing(self) -> OutgoingPublish {
         OutgoingPublish::new(self.topic, self.payload, self.qos)
             .retain(self.retain)
             .properties(self.properties)

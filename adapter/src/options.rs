@@ -48,7 +48,7 @@ pub struct Options {
 /// ([`Options::into_parts`]).
 #[derive(Debug)]
 #[non_exhaustive]
-pub struct Parts {
+pub(crate) struct Parts {
     /// The core configuration.
     pub config: Config,
     /// Fail-over server URLs, tried after the one given to `Client::connect`.
@@ -58,7 +58,7 @@ pub struct Parts {
     /// Filters of the handlers declared here, to subscribe with the first
     /// CONNECT (so a persistent session's messages find their handler).
     pub initial_subscriptions: Vec<(ByteStr, QoS)>,
-    /// The callbacks, for [`Dispatch::run`](crate::dispatch::Dispatch::run).
+    /// The callbacks, for the dispatcher.
     pub callbacks: Callbacks,
     /// Bound of the incoming queue (at least 1).
     pub incoming_buffer: usize,
@@ -128,21 +128,12 @@ impl Options {
         }
     }
 
-    /// Takes the options apart (what an adapter does when it starts a client).
+    /// Takes the options apart (what the client does when it starts).
     ///
     /// The WebSocket message and frame limits are lowered to the largest
     /// MQTT packet the client accepts (`Config::max_incoming_packet_size`),
     /// so a server cannot make the client buffer more than that.
-    ///
-    /// ```
-    /// use mqtt_std::Options;
-    /// let parts = Options::new()
-    ///     .configure(|c| c.max_incoming_packet_size = 4096)
-    ///     .into_parts();
-    /// assert_eq!(parts.transport.ws.max_message_size, 4096);
-    /// assert_eq!(parts.transport.ws.max_frame_size, 4096);
-    /// ```
-    pub fn into_parts(mut self) -> Parts {
+    pub(crate) fn into_parts(mut self) -> Parts {
         self.parts.manual_acks = self.parts.config.manual_acks;
         self.parts.config.manual_acks = true;
         let max = usize::try_from(self.parts.config.max_incoming_packet_size).unwrap_or(usize::MAX);
@@ -383,7 +374,7 @@ impl Options {
     /// while this client was away).
     ///
     /// Declaring the same filter again replaces the handler. Routing follows
-    /// the rule of `Client::subscribe` (see [`dispatch`](crate::dispatch)):
+    /// the rule of `Client::subscribe`:
     /// each delivered copy of a message reaches every distinct matching
     /// handler once.
     pub fn handler(

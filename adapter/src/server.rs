@@ -6,15 +6,6 @@ use mqtt_transport::{
 };
 
 /// One server of the fail-over list: the URL as the caller gave it, parsed.
-///
-/// ```
-/// use mqtt_adapter::Server;
-/// let s = Server::parse("mqtt://127.0.0.1:1883")?;
-/// assert_eq!(s.url(), "mqtt://127.0.0.1:1883");
-/// assert!(s.is_plain_tcp());
-/// assert!(Server::parse("gopher://127.0.0.1").is_err());
-/// # Ok::<(), mqtt_adapter::Error>(())
-/// ```
 #[derive(Debug, Clone)]
 pub struct Server {
     url: String,

@@ -764,8 +764,7 @@ impl<R: Runtime> Client<R> {
     /// messages to `handler`, run by the dispatcher. Resolves with the
     /// broker's SUBACK codes (granted QoS or failure per filter).
     ///
-    /// The routing rule (the same in `mqtt-std`, see
-    /// [`crate::dispatch`]): `handler` is attached to these `filters`;
+    /// The routing rule (the same in every adapter): `handler` is attached to these `filters`;
     /// subscribing a filter again replaces that filter's handler. Each
     /// delivered copy of a message is given to every distinct handler whose
     /// filters match it, once per handler even if several of its filters

@@ -7,7 +7,7 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use mqtt_adapter::{ConnectionLost, Error, Options, Server};
+use crate::{ConnectionLost, Error, Options, Server};
 use mqtt_sansio::client::{ConfigError, ConnectionError, PublishError, PublishFailure};
 use mqtt_sansio::codec::{Properties, ReasonCode};
 use mqtt_sansio::topic::TopicError;

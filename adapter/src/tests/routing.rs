@@ -2,8 +2,8 @@
 //! delivered copy of a message reaches (the filters it matched are given, as
 //! the core's subscription registry would give them).
 
-use mqtt_adapter::dispatch::{Dispatch, Handler, Item, Registry, Sink};
-use mqtt_adapter::{Message, Options, QoS};
+use crate::dispatch::{Dispatch, Dispatcher, Filters, Handler, Item, Registry, Sink};
+use crate::{Message, Options, QoS};
 use mqtt_sansio::codec::{ByteStr, Publish};
 use std::sync::{Arc, Mutex};
 
@@ -50,9 +50,11 @@ fn dispatch(registry: Registry, items: Vec<Item>) -> Vec<String> {
     let options =
         Options::new().on_unhandled(move |m| u.lock().unwrap().push(m.topic().to_owned()));
     let parts = options.into_parts();
-    let d = Dispatch::new(registry);
-    let mut taken = 0;
-    d.run([items], parts.callbacks, |n| taken += n);
+    let mut d = Dispatcher::new(Arc::new(Dispatch::new(registry)), parts.callbacks);
+    for item in items {
+        d.handle(item);
+    }
+    d.finish();
     let out = unhandled.lock().unwrap().clone();
     out
 }
@@ -160,20 +162,81 @@ impl Sink for Queue {
 
 #[test]
 fn message_streams_see_every_copy_and_end_with_the_dispatcher() {
-    let d = Dispatch::new(Registry::default());
+    let dispatch = Arc::new(Dispatch::new(Registry::default()));
     let q = Arc::new(Queue::default());
-    d.add_sink(q.clone());
-    let mut taken = 0;
-    d.run(
-        [vec![copy("a", &["a"])], vec![copy("b", &[])]],
-        Options::new().into_parts().callbacks,
-        |n| taken += n,
-    );
+    dispatch.add_sink(q.clone());
+    let mut d = Dispatcher::new(dispatch.clone(), Options::new().into_parts().callbacks);
+    d.handle(copy("a", &["a"]));
+    d.handle(copy("b", &[]));
+    assert!(!*q.closed.lock().unwrap(), "open while the dispatcher runs");
+    d.finish();
     assert_eq!(*q.got.lock().unwrap(), ["a", "b"]);
     assert!(*q.closed.lock().unwrap());
-    assert_eq!(taken, 2, "done is told every item it took");
-    // A stream added after the dispatcher exited ends at once.
+    // A stream added after the dispatcher finished ends at once.
     let late = Arc::new(Queue::default());
-    d.add_sink(late.clone());
+    dispatch.add_sink(late.clone());
     assert!(*late.closed.lock().unwrap());
+}
+
+#[test]
+fn routing_a_copy_twice_matched_by_one_handler_gives_it_once() {
+    let mut reg = Registry::default();
+    let both = Handler::new(|_| {});
+    reg.insert(&filter("a/+"), both.clone());
+    reg.insert(&filter("a/#"), both);
+    let mut out = Vec::new();
+    reg.route(&[filter("a/+"), filter("a/#")], &mut out);
+    assert_eq!(out.len(), 1);
+}
+
+#[test]
+fn filters_keep_one_match_inline_and_any_number_in_order() {
+    let none: Filters = std::iter::empty().collect();
+    assert!(none.is_empty());
+    let one: Filters = [filter("a/#")].into_iter().collect();
+    assert_eq!(&one[..], &[filter("a/#")]);
+    let three: Filters = ["a", "b", "c"].into_iter().map(filter).collect();
+    assert_eq!(&three[..], &[filter("a"), filter("b"), filter("c")]);
+}
+
+#[test]
+fn only_items_that_run_user_code_must_leave_the_dispatcher_task() {
+    let info = crate::ConnectInfo {
+        reconnect: false,
+        session_present: false,
+        server: String::new(),
+        protocol: mqtt_sansio::ProtocolVersion::V3_1_1,
+        properties: Default::default(),
+    };
+    let mut reg = Registry::default();
+    reg.insert(&filter("user"), Handler::new(|_| {}));
+    reg.insert(&filter("stream"), Handler::non_blocking(|_| {}));
+    let dispatch = Arc::new(Dispatch::new(reg));
+    // No callbacks: a CONNACK and a copy for no handler run nothing.
+    let mut d = Dispatcher::new(dispatch.clone(), Options::new().into_parts().callbacks);
+    assert!(!d.must_unblock(&Item::Connected(info.clone())));
+    assert!(!d.must_unblock(&copy("x", &[])));
+    assert!(!d.must_unblock(&copy("stream", &["stream"])));
+    assert!(d.must_unblock(&copy("user", &["user"])));
+    assert!(d.try_handle(copy("user", &["user"])).is_some());
+    assert!(d.try_handle(copy("stream", &["stream"])).is_none());
+    // With callbacks, the same items run user code.
+    let options = Options::new().on_connect(|_| {}).on_unhandled(|_| {});
+    let mut d = Dispatcher::new(dispatch, options.into_parts().callbacks);
+    assert!(d.must_unblock(&Item::Connected(info)));
+    assert!(d.must_unblock(&copy("x", &[])));
+}
+
+#[test]
+fn websocket_limits_are_lowered_to_the_largest_accepted_packet() {
+    let parts = Options::new()
+        .configure(|c| c.max_incoming_packet_size = 4096)
+        .into_parts();
+    assert_eq!(parts.transport.ws.max_message_size, 4096);
+    assert_eq!(parts.transport.ws.max_frame_size, 4096);
+    assert!(
+        parts.config.manual_acks,
+        "the core always runs with manual acks"
+    );
+    assert!(!parts.manual_acks, "the application did not ask for them");
 }

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use crate::Message;
 use bytes::{Bytes, BytesMut};
-use mqtt_adapter::Message;
 use mqtt_sansio::client::{Client, Config, Event, OutgoingPublish};
 use mqtt_sansio::codec::{
     encode, ByteStr, ConnAck, Packet, Properties, ProtocolVersion, Publish, QoS, ReasonCode,

@@ -2,11 +2,9 @@
 //! and the application taking it from a stream) and go out in the order the
 //! messages arrived [MQTT-4.6.0-2], whichever is released first.
 
+use crate::dispatch::{taken_from_stream, Callbacks, Dispatch, Dispatcher, Item, Registry, Sink};
+use crate::{Acker, Error, Message};
 use bytes::BytesMut;
-use mqtt_adapter::dispatch::{
-    taken_from_stream, Callbacks, Dispatch, Dispatcher, Item, Registry, Sink,
-};
-use mqtt_adapter::{Acker, Error, Message};
 use mqtt_sansio::client::{AckToken, Client, Config, Event};
 use mqtt_sansio::codec::{
     self, ByteStr, ConnAck, Packet, PacketId, Properties, ProtocolVersion, Publish, ReasonCode,
@@ -32,7 +30,7 @@ struct Held(Mutex<Vec<Message>>);
 
 impl Sink for Held {
     fn push(&self, m: Message) -> bool {
-        mqtt_adapter::dispatch::hold_for_stream(&m);
+        crate::dispatch::hold_for_stream(&m);
         self.0.lock().unwrap().push(m);
         true
     }
