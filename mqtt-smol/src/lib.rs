@@ -125,6 +125,7 @@
 // dropped; it is cold-path data, cloned to every waiter, so its size is fine.
 #![allow(clippy::result_large_err)]
 
+mod executor;
 mod runtime;
 
 pub use runtime::{Smol, SmolSocket, SmolTimer};

@@ -10,8 +10,9 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
-/// The async-io runtime: sockets and timers of `async-io`'s reactor,
-/// smol's global executor for [`Client::connect`](crate::Client::connect),
+/// The async-io runtime: sockets and timers of `async-io`'s reactor, one
+/// executor thread shared by the process for
+/// [`Client::connect`](crate::Client::connect) (see [`Client`](crate::Client)),
 /// the `blocking` pool for handlers and host-name lookups.
 ///
 /// Works on any executor that can run async-io futures (smol's,
@@ -24,8 +25,12 @@ impl Runtime for Smol {
     type Socket = SmolSocket;
     type Timer = SmolTimer;
 
+    fn start() -> io::Result<()> {
+        crate::executor::executor().map(drop)
+    }
+
     fn spawn(task: Task) {
-        smol::spawn(task).detach();
+        crate::executor::spawn(task);
     }
 
     fn unblock<T, F>(f: F) -> impl Future<Output = T> + Send

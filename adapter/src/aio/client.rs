@@ -565,7 +565,8 @@ impl<R: Runtime> Client<R> {
     /// `ws://`, `wss://`) and resolves after a successful CONNACK.
     ///
     /// The connection is driven by two tasks spawned with [`Runtime::spawn`]
-    /// (`smol::spawn`, `tokio::spawn`): the driver (socket, timers, protocol core)
+    /// (mqtt-tokio: `tokio::spawn`; mqtt-smol: the one executor thread the
+    /// process's clients share): the driver (socket, timers, protocol core)
     /// and the dispatcher (handlers and callbacks). The client starts no
     /// thread of its own; a thousand clients are two thousand tasks. To run
     /// them on your own executor, use [`connect_with`](Client::connect_with).
@@ -576,6 +577,7 @@ impl<R: Runtime> Client<R> {
     /// [reconnect policy](Options::reconnect), when
     /// [`Options::initial_connect_timeout`] passes.
     pub async fn connect(url: &str, options: Options) -> Result<Client<R>, Error> {
+        R::start().map_err(|e| Error::Io(Arc::new(e)))?;
         super::driver::start::<R>(url, options, &R::spawn).await
     }
 

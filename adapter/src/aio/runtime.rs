@@ -33,6 +33,16 @@ pub trait Runtime: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Gets the default executor of [`spawn`](Runtime::spawn) ready: called
+    /// by `Client::connect` before it spawns anything (not by
+    /// `connect_with`, whose caller brings the executor). `mqtt-smol` starts
+    /// its process-wide executor thread here, once. Fails when the system
+    /// refuses what the executor needs, which `connect` reports as
+    /// `Error::Io`.
+    fn start() -> io::Result<()> {
+        Ok(())
+    }
+
     /// Spawns `task` on the runtime's default executor, detached.
     fn spawn(task: Task);
 
