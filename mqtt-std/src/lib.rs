@@ -127,10 +127,10 @@
 //! is caught (the panic hook reports it on stderr as usual), the other
 //! handlers matching that message still get it, every later message is
 //! dispatched as before, and the handler stays installed. The panicking
-//! call's work is lost: with automatic acknowledgements the message was
-//! already acknowledged on receipt; with [`Options::manual_acks`] it stays
-//! unacknowledged unless the handler acked it before panicking. Callbacks
-//! (`on_connect`, ...) are guarded the same way.
+//! handler's message is left unacknowledged (with automatic acks as with
+//! [`Options::manual_acks`], unless the handler acked it before panicking),
+//! so a persistent session redelivers it. Callbacks (`on_connect`, ...) are
+//! guarded the same way.
 //!
 //! Handlers are kept across reconnects; when the broker lost the session the
 //! core subscribes again to every filter.

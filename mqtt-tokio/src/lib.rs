@@ -47,8 +47,8 @@
 //! # Before `main` returns: disconnect
 //! Dropping the last `Client` handle does not wait: DISCONNECT is sent in the
 //! background, and when `main` returns the runtime drops the client's tasks.
-//! Publishes the broker has not acknowledged are lost and the will is
-//! published. Call [`Client::disconnect`] before returning; it waits for
+//! Publishes the broker has not acknowledged are lost, and if DISCONNECT did
+//! not get out, the broker publishes the will. Call [`Client::disconnect`] before returning; it waits for
 //! in-flight publishes (bounded) and its result says what it could not
 //! finish ([`Error::DisconnectIncomplete`]).
 //!
