@@ -14,6 +14,10 @@
 //! # Ok::<(), mqtt_std::Error>(())
 //! ```
 //!
+//! New to MQTT or to this crate? The [guide] walks through what MQTT is, a
+//! broker, the dependency lines, and three programs step by step: hello world,
+//! a 1:n Blabbr and an n:m Weathr (the crate's examples, shown whole).
+//!
 //! # What you get
 //! - [`Client::connect`] returns after CONNACK (or a typed [`Error`]). URLs:
 //!   `mqtt://` / `tcp://`, `mqtts://` / `ssl://` (TLS with rustls), `ws://`,
@@ -137,9 +141,9 @@
 //!
 //! # Examples
 //! `hello_world`, `blabbr` and `weathr` (Machine Head's getting-started
-//! programs), and `pub` / `sub` (like mosquitto_pub / mosquitto_sub). With no
-//! broker named (flag or `MQTT_URL`) and nothing on 127.0.0.1:1883, they start
-//! an embedded broker and say so:
+//! programs, explained in the [guide]), and `pub` / `sub` (like
+//! mosquitto_pub / mosquitto_sub). With no broker named (flag or `MQTT_URL`)
+//! and nothing on 127.0.0.1:1883, they start an embedded broker and say so:
 //!
 //! ```sh
 //! cargo run -p mqtt-std --example hello_world
@@ -157,6 +161,7 @@
 #![deny(unsafe_code)]
 
 mod client;
+pub mod guide;
 mod handles;
 mod runtime;
 
