@@ -15,6 +15,10 @@
 //! }
 //! ```
 //!
+//! New to MQTT or to this crate? The [guide] walks through what MQTT is, a
+//! broker, the dependency lines, and three programs step by step: hello world,
+//! a 1:n Blabbr and an n:m Weathr (the crate's examples, shown whole).
+//!
 //! # What you get
 //! The same client as `mqtt-smol`, on tokio: [`Client`] is
 //! [`mqtt_adapter::aio::Client`] with the [`Tokio`] runtime, so every
@@ -70,6 +74,7 @@
 #![deny(unsafe_code)]
 #![allow(clippy::result_large_err)]
 
+pub mod guide;
 mod runtime;
 
 pub use runtime::{Tokio, TokioSocket, TokioTimer};
