@@ -74,8 +74,8 @@
 //! async-channel = "2"
 //! ```
 //!
-//! `mqtt-tokio` itself needs only tokio's `net`, `time` and `rt` features (it
-//! turns them on); `macros` and `rt-multi-thread` are for `#[tokio::main]`.
+//! `mqtt-tokio` turns on the tokio features it needs itself (`net`, `time`,
+//! `rt`, `io-util`); `macros` and `rt-multi-thread` are for `#[tokio::main]`.
 //! The crate has four features; the first three are on by default:
 //!
 //! | feature | gives |
