@@ -16,6 +16,12 @@
 //! # Ok::<(), mqtt_smol::Error>(())
 //! ```
 //!
+//! New to MQTT or to this crate? `mqtt-tokio`'s
+//! [guide](https://docs.rs/mqtt-tokio/0.1/mqtt_tokio/guide/index.html) walks
+//! through what MQTT is, a broker, and three programs step by step (hello
+//! world, a 1:n Blabbr and an n:m Weathr); it is the same client, and this
+//! crate's [guide] shows the few lines in which its examples differ.
+//!
 //! # What you get
 //! - [`Client::connect`] takes a URL (`mqtt://`, `tcp://`, `mqtts://`,
 //!   `ws://`, `wss://`; TLS and WebSockets from [`mqtt_transport`]) and resolves after CONNACK (or a typed [`Error`]); options
@@ -105,12 +111,12 @@
 //!
 //! # Examples
 //! `cargo run -p mqtt-smol --example <name>`: `hello_world`, `blabbr` and
-//! `weathr` (Machine Head's getting-started programs), `pub` and `sub`
-//! (flags like mosquitto_pub / mosquitto_sub: `-h`, `-p`, `-L url`, `-t`,
-//! `-m`, `-q`, `-r`, `-i`, `-V 31|311|5`, `-u`, `-P`, `--cafile`, `--cert`,
-//! `--key`), and `throughput`. Without a broker given (flag or `MQTT_URL`)
-//! and nothing listening on 127.0.0.1:1883, they start an embedded broker on
-//! an ephemeral loopback port and say so.
+//! `weathr` (Machine Head's getting-started programs, see the [guide]),
+//! `pub` and `sub` (flags like mosquitto_pub / mosquitto_sub: `-h`, `-p`,
+//! `-L url`, `-t`, `-m`, `-q`, `-r`, `-i`, `-V 31|311|5`, `-u`, `-P`,
+//! `--cafile`, `--cert`, `--key`), and `throughput`. Without a broker given
+//! (flag or `MQTT_URL`) and nothing listening on 127.0.0.1:1883, they start an
+//! embedded broker on an ephemeral loopback port and say so.
 //!
 //! # Features
 //! `tls` (TLS with rustls: `mqtts://`, `wss://`, `TlsOptions`), `websocket`
@@ -126,6 +132,7 @@
 #![allow(clippy::result_large_err)]
 
 mod executor;
+pub mod guide;
 mod runtime;
 
 pub use runtime::{Smol, SmolSocket, SmolTimer};

@@ -14,6 +14,10 @@
 //! # Ok::<(), mqtt_std::Error>(())
 //! ```
 //!
+//! New to MQTT or to this crate? The [guide] walks through what MQTT is, a
+//! broker, the dependency lines, and three programs step by step: hello world,
+//! a 1:n Blabbr and an n:m Weathr (the crate's examples, shown whole).
+//!
 //! # What you get
 //! - [`Client::connect`] returns after CONNACK (or a typed [`Error`]). URLs:
 //!   `mqtt://` / `tcp://`, `mqtts://` / `ssl://` (TLS with rustls), `ws://`,
@@ -128,19 +132,19 @@
 //! is caught (the panic hook reports it on stderr as usual), the other
 //! handlers matching that message still get it, every later message is
 //! dispatched as before, and the handler stays installed. The panicking
-//! call's work is lost: with automatic acknowledgements the message was
-//! already acknowledged on receipt; with [`Options::manual_acks`] it stays
-//! unacknowledged unless the handler acked it before panicking. Callbacks
-//! (`on_connect`, ...) are guarded the same way.
+//! handler's message is left unacknowledged (with automatic acks as with
+//! [`Options::manual_acks`], unless the handler acked it before panicking),
+//! so a persistent session redelivers it. Callbacks (`on_connect`, ...) are
+//! guarded the same way.
 //!
 //! Handlers are kept across reconnects; when the broker lost the session the
 //! core subscribes again to every filter.
 //!
 //! # Examples
 //! `hello_world`, `blabbr` and `weathr` (Machine Head's getting-started
-//! programs), and `pub` / `sub` (like mosquitto_pub / mosquitto_sub). With no
-//! broker named (flag or `MQTT_URL`) and nothing on 127.0.0.1:1883, they start
-//! an embedded broker and say so:
+//! programs, explained in the [guide]), and `pub` / `sub` (like
+//! mosquitto_pub / mosquitto_sub). With no broker named (flag or `MQTT_URL`)
+//! and nothing on 127.0.0.1:1883, they start an embedded broker and say so:
 //!
 //! ```sh
 //! cargo run -p mqtt-std --example hello_world
@@ -158,6 +162,7 @@
 #![deny(unsafe_code)]
 
 mod client;
+pub mod guide;
 mod handles;
 
 pub use client::{Client, DEFAULT_DISCONNECT_TIMEOUT};

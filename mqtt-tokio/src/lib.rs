@@ -15,6 +15,10 @@
 //! }
 //! ```
 //!
+//! New to MQTT or to this crate? The [guide] walks through what MQTT is, a
+//! broker, the dependency lines, and three programs step by step: hello world,
+//! a 1:n Blabbr and an n:m Weathr (the crate's examples, shown whole).
+//!
 //! # What you get
 //! The same client as `mqtt-smol`, on tokio: [`Client`] is
 //! [`mqtt_adapter::aio::Client`] with the [`Tokio`] runtime, so every
@@ -47,8 +51,8 @@
 //! # Before `main` returns: disconnect
 //! Dropping the last `Client` handle does not wait: DISCONNECT is sent in the
 //! background, and when `main` returns the runtime drops the client's tasks.
-//! Publishes the broker has not acknowledged are lost and the will is
-//! published. Call [`Client::disconnect`] before returning; it waits for
+//! Publishes the broker has not acknowledged are lost, and if DISCONNECT did
+//! not get out, the broker publishes the will. Call [`Client::disconnect`] before returning; it waits for
 //! in-flight publishes (bounded) and its result says what it could not
 //! finish ([`Error::DisconnectIncomplete`]).
 //!
@@ -70,6 +74,7 @@
 #![deny(unsafe_code)]
 #![allow(clippy::result_large_err)]
 
+pub mod guide;
 mod runtime;
 
 pub use runtime::{Tokio, TokioSocket, TokioTimer};

@@ -15,7 +15,8 @@
 //!   [`cli`]: the `pub` / `sub` examples' flags; [`support`]: what the
 //!   integration tests of every adapter share (brokers under test, unique
 //!   names, a connection-cutting proxy); [`async_suite`]: the integration suite of the
-//!   async client, written once, generic over its runtime.
+//!   async client, written once, generic over its runtime; [`guide`]: the check that a
+//!   getting-started guide's code blocks are the examples' code.
 //!
 //! Only loopback addresses are used.
 //!
@@ -36,6 +37,7 @@ mod embedded;
 mod error;
 mod example;
 pub mod fake;
+pub mod guide;
 mod mosquitto;
 mod mosquitto_plain;
 mod net;
