@@ -372,8 +372,8 @@ impl crate::Acker for CoreAcker {
 ///
 /// # Tasks, not threads
 /// A client is two tasks on an executor — the runtime's default one with
-/// [`connect`](Client::connect) (smol's global executor, tokio's current
-/// runtime), yours with [`connect_with`](Client::connect_with) — and no
+/// [`connect`](Client::connect) (mqtt-smol: one executor thread shared by the
+/// process's clients; mqtt-tokio: the current runtime), yours with [`connect_with`](Client::connect_with) — and no
 /// thread of its own: the driver (owns the socket, feeds the protocol core,
 /// sleeps on the runtime's timer) and the dispatcher (runs handlers and
 /// callbacks, in order, on the runtime's blocking pool). The futures this
