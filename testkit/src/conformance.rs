@@ -545,7 +545,7 @@ struct Capture;
 
 impl log::Log for Capture {
     fn enabled(&self, m: &log::Metadata<'_>) -> bool {
-        m.target() == "mqtt"
+        m.target() == "mqtt" || m.target() == "mqtt::packet"
     }
     fn log(&self, r: &log::Record<'_>) {
         if self.enabled(r.metadata()) {
@@ -558,13 +558,29 @@ impl log::Log for Capture {
     fn flush(&self) {}
 }
 
+/// Installs the capturing logger (once per test process), every level on.
+fn capture_logs() {
+    static LOGGER: Capture = Capture;
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(log::LevelFilter::Trace);
+    }
+}
+
+/// The records captured so far that mention `id`.
+fn records_of(id: &str) -> Vec<String> {
+    RECORDS
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.contains(id))
+        .cloned()
+        .collect()
+}
+
 /// Dropping the last handle with publishes unacknowledged is logged (a
 /// warning naming the client), since they are lost if the process exits.
 pub fn dropping_the_client_with_pending_publishes_is_logged<A: Adapter>() {
-    static LOGGER: Capture = Capture;
-    if log::set_logger(&LOGGER).is_ok() {
-        log::set_max_level(log::LevelFilter::Debug);
-    }
+    capture_logs();
     let broker = FakeBroker::start();
     let url = broker.url.clone();
     let (tx, rx) = mpsc::channel();
@@ -601,6 +617,89 @@ pub fn dropping_the_client_with_pending_publishes_is_logged<A: Adapter>() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// A connection that flaps is logged (target `mqtt`): the attempt, CONNACK,
+/// the loss with its cause and the backoff delay before the next attempt,
+/// the reconnect; packets at trace (target `mqtt::packet`), without the
+/// password.
+pub fn a_reconnect_is_logged_with_its_cause_and_backoff_delay<A: Adapter>() {
+    capture_logs();
+    let broker = FakeBroker::start();
+    let url = broker.url.clone();
+    let script = std::thread::spawn(move || {
+        // The first connection is accepted, then cut; the second stays.
+        let mut first = broker.accept();
+        first.accept_connect();
+        drop(first);
+        let mut second = broker.accept();
+        second.accept_connect();
+        second
+    });
+    let id = format!("flapping{}", std::process::id());
+    let options = Options::new()
+        .client_id(id.as_str())
+        .credentials("alice", "s3cret")
+        .reconnect(ReconnectPolicy::Backoff {
+            min: Duration::from_millis(300),
+            max: Duration::from_secs(1),
+            jitter: false,
+        });
+    let client = A::connect(&url, options).expect("connects");
+    let _conn = script.join().expect("the scripted broker ran");
+    let deadline = Instant::now() + WAIT;
+    let records = loop {
+        let r = records_of(&id);
+        if r.iter().any(|l| l.contains("reconnected to")) {
+            break r;
+        }
+        assert!(Instant::now() < deadline, "no reconnect logged: {r:#?}");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let position = |level: &str, needle: &str| {
+        records
+            .iter()
+            .position(|l| l.starts_with(level) && l.contains(needle))
+            .unwrap_or_else(|| panic!("no {level} record with {needle:?} in {records:#?}"))
+    };
+    let attempt = position("DEBUG", "connecting to mqtt://");
+    let connected = position("INFO", "connected to mqtt://");
+    let lost = position("WARN", "connection lost");
+    let reconnected = position("INFO", "reconnected to");
+    assert!(
+        attempt < connected && connected < lost && lost < reconnected,
+        "{records:#?}"
+    );
+    // The policy's first delay, 300 ms, less the moments between the
+    // core scheduling it and the driver logging it.
+    let delay_ms: Option<u64> = records[lost]
+        .split("reconnecting in ")
+        .nth(1)
+        .and_then(|rest| rest.strip_suffix(" ms"))
+        .and_then(|n| n.parse().ok());
+    assert!(
+        delay_ms.is_some_and(|ms| (250..=300).contains(&ms)),
+        "the loss names the backoff delay: {}",
+        records[lost]
+    );
+    assert!(
+        records[lost].contains("closed"),
+        "the loss says why: {}",
+        records[lost]
+    );
+    let connect = position("TRACE", "sent CONNECT");
+    assert!(
+        records[connect].contains("username"),
+        "{}",
+        records[connect]
+    );
+    position("TRACE", "received CONNACK");
+    assert!(
+        records.iter().all(|l| !l.contains("s3cret")),
+        "a password was logged: {records:#?}"
+    );
+    // In the background: the scripted broker would not close its side.
+    drop(client);
 }
 
 // ---------------------------------------------------------------------------
@@ -881,6 +980,7 @@ macro_rules! conformance_tests {
             subscribe_is_bounded_by_the_request_timeout,
             a_publish_that_ends_every_connection_fails_with_a_typed_error,
             dropping_the_client_with_pending_publishes_is_logged,
+            a_reconnect_is_logged_with_its_cause_and_backoff_delay,
             automatic_acks_follow_the_handler,
             a_handler_acknowledges_its_message_directly,
             a_panicking_handler_leaves_its_message_unacknowledged,

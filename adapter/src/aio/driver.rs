@@ -84,6 +84,9 @@ struct Driver<R: Runtime> {
     /// A connection the core asked to close, flushing its last bytes until the deadline.
     closing: Option<(Conn<R::Socket>, Instant)>,
     dispatch: Sender<Item>,
+    /// Servers of the attempts opened whose end is not logged yet, oldest
+    /// first (a fail-over opens the next before the loss is routed).
+    attempts: std::collections::VecDeque<usize>,
     /// The dispatcher, shared with its task (see [`Driver::dispatch_items`]).
     dispatcher: Arc<Mutex<Dispatcher>>,
     /// Items sent to the dispatcher task and not yet handled.
@@ -236,6 +239,7 @@ pub(crate) async fn start<R: Runtime>(
         conn: None,
         closing: None,
         dispatch: dispatch_tx,
+        attempts: std::collections::VecDeque::new(),
         dispatcher,
         backlog,
         items: Vec::new(),
@@ -477,6 +481,9 @@ impl<R: Runtime> Driver<R> {
 
     /// The TCP connection is open: set up the transport layers.
     fn attach(&mut self, g: &mut State, server: usize, stream: R::Socket, now: Instant) {
+        if let Some(s) = self.servers.get(server) {
+            super::logs::socket_open(g.core.client_id(), s.url(), !s.is_plain_tcp());
+        }
         let transport = match self.servers.get(server) {
             // Plain TCP: bytes pass unchanged, no transport layers.
             Some(s) if s.is_plain_tcp() => None,
@@ -518,6 +525,9 @@ impl<R: Runtime> Driver<R> {
         }
         if !conn.announced && t.is_ready() {
             conn.announced = true;
+            if let Some(s) = self.attempts.front().and_then(|&i| self.servers.get(i)) {
+                super::logs::handshake_done(g.core.client_id(), s.url());
+            }
             g.core.handle_connected(now);
         }
         match t.read_plaintext(&mut self.plain) {
@@ -564,7 +574,13 @@ impl<R: Runtime> Driver<R> {
             while let Some(cmd) = g.core.poll_transport() {
                 progress = true;
                 match cmd {
-                    TransportCommand::Open { server } => self.open(server),
+                    TransportCommand::Open { server } => {
+                        if let Some(s) = self.servers.get(server) {
+                            super::logs::attempt(g.core.client_id(), s.url());
+                        }
+                        self.attempts.push_back(server);
+                        self.open(server)
+                    }
                     TransportCommand::Close { await_server } => {
                         self.begin_close(g, now, await_server)
                     }
@@ -730,6 +746,9 @@ impl<R: Runtime> Driver<R> {
 
     /// Routes one core event to waiters, the dispatcher and the callbacks.
     fn route(&mut self, g: &mut State, ev: Event) {
+        if let Event::SessionLost { affected, resent } = &ev {
+            super::logs::session_lost(g.core.client_id(), affected.len(), *resent);
+        }
         let routed = translate(
             ev,
             &self.servers,
@@ -739,6 +758,7 @@ impl<R: Runtime> Driver<R> {
         );
         match routed {
             Routed::Connected(info) => {
+                super::logs::connected(g.core.client_id(), &info);
                 g.link = Link::Connected;
                 g.ever_connected = true;
                 g.connection = Some(info.clone());
@@ -749,6 +769,16 @@ impl<R: Runtime> Driver<R> {
                 // attempt the core started meanwhile (`Open`) must survive.
                 // An established connection is lost once; attempts that fail
                 // before CONNACK are reported as such.
+                let server = self.attempts.pop_front();
+                super::logs::lost(
+                    g.core.client_id(),
+                    server.and_then(|i| self.servers.get(i)).map(Server::url),
+                    &lost,
+                    matches!(g.link, Link::Connected),
+                    g.core
+                        .reconnect_at()
+                        .map(|t| t.saturating_duration_since(Instant::now())),
+                );
                 if matches!(g.link, Link::Connected) {
                     self.send_item(Item::ConnectionLost(lost.clone()));
                 } else {
@@ -770,6 +800,8 @@ impl<R: Runtime> Driver<R> {
             }
             Routed::Reauthenticated(p) => self.send_item(Item::Reauthenticated(p)),
             Routed::Closed => {
+                self.attempts.clear();
+                super::logs::closed(g.core.client_id());
                 g.connection = None;
                 g.link = Link::Closed;
                 g.fail_waiters(&Error::Closed);

@@ -27,6 +27,7 @@ mod client;
 mod driver;
 mod flow;
 mod inbox;
+mod logs;
 mod queue;
 mod runtime;
 mod slot;

@@ -303,6 +303,8 @@ impl<I: Instant> Client<I> {
             match decoded {
                 Ok(Some(packet)) => {
                     self.last_rx = Some(now);
+                    #[cfg(feature = "log")]
+                    log::trace!(target: "mqtt::packet", "client {:?}: received {}", &*self.client_id, super::brief::Brief(&packet));
                     self.on_packet(now, packet);
                 }
                 Ok(None) => break,

@@ -27,6 +27,8 @@ use crate::codec::{ByteStr, Properties, ProtocolVersion, QoS, SubscribeFilter};
 use crate::time::Instant;
 
 mod auth;
+#[cfg(any(feature = "log", test))]
+mod brief;
 mod config;
 mod conn;
 mod error;
@@ -483,6 +485,32 @@ impl<I: Instant> Client<I> {
     pub fn state(&self) -> State {
         self.state
     }
+    /// When the scheduled reconnect attempt starts (the reconnect policy's
+    /// backoff after a lost connection or a failed round of attempts);
+    /// `None` unless the client is waiting to reconnect. For logs and
+    /// status displays: the attempt itself is driven by
+    /// [`poll_timeout`](Self::poll_timeout) as usual.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use mqtt_sansio::client::{Client, Config, ReconnectPolicy};
+    /// let policy = ReconnectPolicy::Backoff {
+    ///     min: Duration::from_secs(1),
+    ///     max: Duration::from_secs(30),
+    ///     jitter: false,
+    /// };
+    /// let mut c = Client::<Duration>::new(Config::default().reconnect(policy)).unwrap();
+    /// c.connect(Duration::ZERO);
+    /// assert_eq!(c.reconnect_at(), None);
+    /// c.handle_closed(Duration::from_secs(5)); // the TCP connect failed
+    /// assert_eq!(c.reconnect_at(), Some(Duration::from_secs(6)));
+    /// ```
+    pub fn reconnect_at(&self) -> Option<I> {
+        match self.state {
+            State::WaitingToReconnect => self.timers.at(Timer::Reconnect),
+            _ => None,
+        }
+    }
     /// Whether CONNACK accepted the current connection.
     pub fn is_connected(&self) -> bool {
         self.state == State::Connected
@@ -553,6 +581,8 @@ impl<I: Instant> Client<I> {
             self.limits.maximum_packet_size,
             &mut self.tx,
         )?;
+        #[cfg(feature = "log")]
+        log::trace!(target: "mqtt::packet", "client {:?}: sent {}", &*self.client_id, brief::Brief(packet));
         self.note_sent(now);
         Ok(n)
     }
@@ -577,6 +607,8 @@ impl<I: Instant> Client<I> {
             self.limits.maximum_packet_size,
             &mut self.tx,
         )?;
+        #[cfg(feature = "log")]
+        log::trace!(target: "mqtt::packet", "client {:?}: sent {}", &*self.client_id, brief::BriefPublish(publish));
         self.note_sent(now);
         Ok(n)
     }

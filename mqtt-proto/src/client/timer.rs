@@ -40,6 +40,10 @@ impl<I: Instant> TimerTable<I> {
     pub(crate) fn expired(&self, t: Timer, now: I) -> bool {
         matches!(self.at[t as usize], Some(at) if at <= now)
     }
+    /// When `t` fires, if armed.
+    pub(crate) fn at(&self, t: Timer) -> Option<I> {
+        self.at[t as usize]
+    }
     /// The earliest armed deadline.
     pub(crate) fn next(&self) -> Option<I> {
         self.at.iter().flatten().min().copied()
