@@ -18,12 +18,17 @@ pub use mqtt_sansio::client::{
 };
 pub use mqtt_sansio::client::{
     AckToken, AuthFailure, Authenticator, Config, ConnectionError, DisconnectOptions,
-    ProtocolViolation, PublishFailure, PublishId, ReauthError, ReconnectPolicy,
+    ProtocolViolation, PublishFailure, PublishId, ReauthError, ReconnectPolicy, SessionLostPolicy,
 };
 pub use mqtt_sansio::codec::{
     ByteStr, Properties, ReasonCode, RetainHandling, SubscribeFilter, SubscriptionOptions, Will,
 };
+/// What the types above carry: a malformed packet and its type (in
+/// [`ProtocolViolation`]), an unencodable one (in the publish, subscribe and
+/// configuration errors), an invalid topic, a packet identifier.
+pub use mqtt_sansio::codec::{DecodeError, EncodeError, PacketId, PacketType};
+pub use mqtt_sansio::topic::TopicError;
 pub use mqtt_sansio::{ProtocolVersion, QoS};
+pub use mqtt_transport::{Scheme, TransportError, TransportOptions, UrlError, WsOptions};
 #[cfg(feature = "tls")]
-pub use mqtt_transport::TlsOptions;
-pub use mqtt_transport::{TransportError, TransportOptions, UrlError, WsOptions};
+pub use mqtt_transport::{TlsConfigError, TlsOptions};

@@ -167,30 +167,13 @@ mod handles;
 
 pub use client::{Client, DEFAULT_DISCONNECT_TIMEOUT};
 pub use handles::{Messages, PublishHandle, Subscription};
-/// Shared with `mqtt-smol` (from `mqtt_adapter`).
-pub use mqtt_smol::{
-    ConnectInfo, ConnectionLost, Delivery, Error, Message, Options, Publish, PublishAck, SubAck,
-    Topic,
-};
-
-/// Payload buffers: received payloads are [`bytes::Bytes`](https://docs.rs/bytes).
-pub use mqtt_smol::Bytes;
-#[cfg(feature = "tls")]
-pub use mqtt_smol::TlsOptions;
-/// The core's errors, which [`Error`]'s variants carry.
-pub use mqtt_smol::{
-    AckError, ConfigError, DisconnectError, PublishError, RestoreError, SnapshotError,
-    SubscribeError,
-};
-pub use mqtt_smol::{
-    AckToken, AuthFailure, Authenticator, Config, ConnectionError, DisconnectOptions,
-    ProtocolViolation, PublishFailure, PublishId, ReauthError, ReconnectPolicy,
-};
-pub use mqtt_smol::{
-    ByteStr, Properties, ReasonCode, RetainHandling, SubscribeFilter, SubscriptionOptions, Will,
-};
-pub use mqtt_smol::{ProtocolVersion, QoS};
-pub use mqtt_smol::{TransportError, TransportOptions, UrlError, WsOptions};
+/// Every type shared with the async adapters (options, messages, answers,
+/// errors, the core's and the transport's types they carry): the same list
+/// `mqtt-smol` and `mqtt-tokio` re-export, so the adapters cannot drift
+/// apart. This crate's own `Client`, `Messages`, `PublishHandle`,
+/// `Subscription` and `DEFAULT_DISCONNECT_TIMEOUT` (blocking) take the
+/// place of the async ones of the same names.
+pub use mqtt_adapter::api::*;
 
 #[cfg(test)]
 mod tests {
