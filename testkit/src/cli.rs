@@ -76,7 +76,10 @@ impl std::error::Error for ConnectFailed {
 /// An error and its sources, joined with `: ` (the way `anyhow` prints `{:#}`).
 ///
 /// ```
-/// let e = mqtt_adapter::Server::parse("gopher://h").unwrap_err();
+/// let e = mqtt_adapter::Error::InvalidUrl {
+///     url: "gopher://h".into(),
+///     error: mqtt_transport::ServerUrl::parse("gopher://h").unwrap_err(),
+/// };
 /// assert_eq!(
 ///     mqtt_testkit::cli::chain(&e),
 ///     "invalid server URL \"gopher://h\": unsupported URL scheme \"gopher\" \
