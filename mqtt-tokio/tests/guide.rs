@@ -25,37 +25,7 @@ fn guide_code_blocks_are_the_examples_code() {
 /// tables and lists it prints must be that data.
 #[test]
 fn guide_states_the_seed_data() {
-    use mqtt_testkit::seed;
-    let source = std::fs::read_to_string(crate_dir().join("src/guide.rs")).unwrap();
-    let text: String = source
-        .lines()
-        .map(|l| l.trim_start().trim_start_matches("//!").trim_start())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let quoted = |items: &[&str]| {
-        let q: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
-        format!("[{}]", q.join(", "))
-    };
-    let mut rows = vec![
-        format!("`NAMES` is `{}`", quoted(&seed::BLABBR_NAMES)),
-        format!("`MESSAGES` is `{}`", quoted(&seed::BLABBR_MESSAGES)),
-    ];
-    for (i, (topic, payload)) in seed::WEATHR_UPDATES.iter().enumerate() {
-        rows.push(format!("| {} | `{topic}` | {payload} |", i + 1));
-    }
-    let mut total = 0;
-    for (filter, updates) in seed::WEATHR_ROUTES {
-        let n: Vec<String> = updates.iter().map(|u| u.to_string()).collect();
-        rows.push(format!(
-            "| `{filter}` | {} | {} |",
-            n.join(", "),
-            updates.len()
-        ));
-        total += updates.len();
-    }
-    assert_eq!(total, seed::WEATHR_DELIVERIES);
-    rows.push(format!("({total} deliveries in all"));
-    for row in rows {
-        assert!(text.contains(&row), "the guide does not say: {row}");
+    if let Err(e) = mqtt_testkit::guide::check_seed_data(crate_dir(), "src/guide.rs") {
+        panic!("{e}");
     }
 }

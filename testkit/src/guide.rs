@@ -69,6 +69,53 @@ pub fn check(crate_dir: &Path, guide: &str, shown_whole: &[&str]) -> Result<usiz
     check_text(&source, read, shown_whole).map_err(report)
 }
 
+/// The seed data a guide states (Blabbr's names and messages, Weathr's
+/// updates and routes, the number of deliveries): every table row and list
+/// the guide prints must be [`seed`](crate::seed)'s. `Err` names the first
+/// line the guide does not say.
+pub fn check_seed_data(crate_dir: &Path, guide: &str) -> Result<(), String> {
+    use crate::seed;
+    let source = std::fs::read_to_string(crate_dir.join(guide))
+        .map_err(|e| format!("cannot read {guide}: {e}"))?;
+    let text: String = source
+        .lines()
+        .map(|l| l.trim_start().trim_start_matches("//!").trim_start())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let quoted = |items: &[&str]| {
+        let q: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
+        format!("[{}]", q.join(", "))
+    };
+    let mut rows = vec![
+        format!("`NAMES` is `{}`", quoted(&seed::BLABBR_NAMES)),
+        format!("`MESSAGES` is `{}`", quoted(&seed::BLABBR_MESSAGES)),
+    ];
+    for (i, (topic, payload)) in seed::WEATHR_UPDATES.iter().enumerate() {
+        rows.push(format!("| {} | `{topic}` | {payload} |", i + 1));
+    }
+    let mut total = 0;
+    for (filter, updates) in seed::WEATHR_ROUTES {
+        let n: Vec<String> = updates.iter().map(|u| u.to_string()).collect();
+        rows.push(format!(
+            "| `{filter}` | {} | {} |",
+            n.join(", "),
+            updates.len()
+        ));
+        total += updates.len();
+    }
+    if total != seed::WEATHR_DELIVERIES {
+        return Err(format!(
+            "the routes add up to {total} deliveries, the seed says {}",
+            seed::WEATHR_DELIVERIES
+        ));
+    }
+    rows.push(format!("({total} deliveries in all"));
+    match rows.into_iter().find(|row| !text.contains(row.as_str())) {
+        Some(row) => Err(format!("{guide} does not say: {row}")),
+        None => Ok(()),
+    }
+}
+
 /// The guide with the hidden lines of each Rust block rewritten from the file
 /// it names: each run of visible lines is looked up in the file, in order,
 /// and every file line between and around them becomes a hidden line (an
