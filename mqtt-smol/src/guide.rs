@@ -80,8 +80,8 @@
 //! `main` is a plain function that runs the program with `smol::block_on`
 //! instead of an `async fn main` under `#[tokio::main]`.
 //! [`Client::connect`](crate::Client::connect) spawns the client's two tasks
-//! on one executor thread the process's clients share (named `mqtt`,
-//! started by the first `connect`), so `block_on` alone can await the
+//! on smol's global executor, which runs on a thread smol starts for it (one
+//! by default, `SMOL_THREADS` to change), so `block_on` alone can await the
 //! client's futures;
 //! [`Client::connect_with`](crate::Client::connect_with) spawns them on an
 //! executor of yours instead. Handlers run on the `blocking` crate's thread

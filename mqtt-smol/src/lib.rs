@@ -60,14 +60,9 @@
 //! given to.
 //!
 //! # Design
-//! The adapter makes no protocol decision and starts no thread per client: a
-//! client is two tasks, spawned by [`Client::connect`] on one executor thread
-//! that every client of the process shares (named `mqtt`, started by the first
-//! `connect` and kept for the life of the process; it runs an
-//! `async_executor::Executor` under `async_io::block_on`, so it also drives
-//! async-io's reactor), or on your executor by [`Client::connect_with`] (for
-//! smol's global executor: `|task| smol::spawn(task).detach()`), which
-//! starts no thread at all. The driver task owns the socket, feeds
+//! The adapter makes no protocol decision and starts no thread: a client is
+//! two tasks, spawned on smol's global executor by [`Client::connect`]
+//! (feature `smol`, on by default) or on yours by [`Client::connect_with`]. The driver task owns the socket, feeds
 //! the core with bytes, time and transport events, and routes its events;
 //! the dispatcher task hands messages to handlers and callbacks in order.
 //! Handlers are ordinary closures that may block (even on this client's
@@ -136,7 +131,6 @@
 // dropped; it is cold-path data, cloned to every waiter, so its size is fine.
 #![allow(clippy::result_large_err)]
 
-mod executor;
 pub mod guide;
 mod runtime;
 

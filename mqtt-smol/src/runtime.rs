@@ -10,10 +10,10 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
-/// The async-io runtime: sockets and timers of `async-io`'s reactor, one
-/// executor thread shared by the process for
-/// [`Client::connect`](crate::Client::connect) (see [`Client`](crate::Client)),
-/// the `blocking` pool for handlers and host-name lookups.
+/// The async-io runtime: sockets and timers of `async-io`'s reactor,
+/// smol's global executor for [`Client::connect`](crate::Client::connect)
+/// (feature `smol`, on by default), the `blocking` pool for handlers and
+/// host-name lookups.
 ///
 /// Works on any executor that can run async-io futures (smol's,
 /// `async_executor`, `futures_lite::future::block_on`, even tokio's, with
@@ -25,12 +25,20 @@ impl Runtime for Smol {
     type Socket = SmolSocket;
     type Timer = SmolTimer;
 
-    fn start() -> io::Result<()> {
-        crate::executor::executor().map(drop)
+    fn start() -> Result<(), &'static str> {
+        if cfg!(feature = "smol") {
+            Ok(())
+        } else {
+            Err("this build of mqtt-smol left out its `smol` feature (smol's global executor), so Client::connect has nowhere to spawn: use Client::connect_with with your executor")
+        }
     }
 
     fn spawn(task: Task) {
-        crate::executor::spawn(task);
+        // Without the `smol` feature `start` refuses, so `connect` never gets here.
+        #[cfg(feature = "smol")]
+        smol::spawn(task).detach();
+        #[cfg(not(feature = "smol"))]
+        drop(task);
     }
 
     fn unblock<T, F>(f: F) -> impl Future<Output = T> + Send

@@ -5,6 +5,7 @@
 //! waits on unparks it directly.
 
 use crate::handles::{Messages, PublishHandle, Subscription};
+use crate::runtime;
 use crate::{
     Bytes, ConnectInfo, DisconnectOptions, Error, Message, Options, Properties, Publish, QoS,
     SubAck, SubscribeFilter, Topic,
@@ -76,10 +77,11 @@ impl Client {
     /// [reconnect policy](Options::reconnect), when
     /// [`Options::initial_connect_timeout`] passes.
     pub fn connect(url: &str, options: Options) -> Result<Client, Error> {
+        let ex = runtime::executor().map_err(|e| Error::Io(std::sync::Arc::new(e)))?;
         let connect_timeout = options.config().connect_timeout;
-        // mqtt-smol's `connect` spawns on the executor thread the process's
-        // clients share (see the crate docs' "Threads").
-        let inner = block_on(mqtt_smol::Client::connect(url, options))?;
+        let inner = block_on(mqtt_smol::Client::connect_with(url, options, move |task| {
+            runtime::spawn(ex, task)
+        }))?;
         Ok(Client {
             inner,
             connect_timeout,

@@ -77,9 +77,8 @@
 //!    every output, sleeps on an `async-io` timer) and a dispatcher (hands
 //!    messages and events to handlers, callbacks and iterators, in order);
 //! 2. all those tasks, of every client in the process, run on **one
-//!    executor thread** (named `mqtt`, the one `mqtt_smol::Client::connect`
-//!    uses, so mqtt-smol clients in the same process share it), started by
-//!    the first [`Client::connect`] and kept until the process exits. It runs
+//!    executor thread** (`mqtt-std`), started by the first
+//!    [`Client::connect`] and kept until the process exits. It runs
 //!    `async_io::block_on` over an `async_executor::Executor`, so while the
 //!    tasks are idle it waits in async-io's reactor (epoll) itself;
 //! 3. handlers and callbacks run on the `blocking` crate's pool, shared by
@@ -164,6 +163,7 @@
 mod client;
 pub mod guide;
 mod handles;
+mod runtime;
 
 pub use client::{Client, DEFAULT_DISCONNECT_TIMEOUT};
 pub use handles::{Messages, PublishHandle, Subscription};

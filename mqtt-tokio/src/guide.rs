@@ -1211,7 +1211,7 @@
 //! glue only: they import `mqtt_smol::{Client, Options, QoS, Smol}`, pass
 //! `Smol` to `deliveries`, and start with a plain `fn main` that runs the
 //! program with `smol::block_on`; `Client::connect` spawns the two tasks on
-//! one executor thread shared by the process's clients. `mqtt_smol::guide` shows those lines, compiled.
+//! smol's global executor. `mqtt_smol::guide` shows those lines, compiled.
 //!
 //! # Where next
 //!

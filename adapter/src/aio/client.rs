@@ -372,8 +372,8 @@ impl crate::Acker for CoreAcker {
 ///
 /// # Tasks, not threads
 /// A client is two tasks on an executor — the runtime's default one with
-/// [`connect`](Client::connect) (mqtt-smol: one executor thread shared by the
-/// process's clients; mqtt-tokio: the current runtime), yours with [`connect_with`](Client::connect_with) — and no
+/// [`connect`](Client::connect) (smol's global executor, tokio's current
+/// runtime), yours with [`connect_with`](Client::connect_with) — and no
 /// thread of its own: the driver (owns the socket, feeds the protocol core,
 /// sleeps on the runtime's timer) and the dispatcher (runs handlers and
 /// callbacks, in order, on the runtime's blocking pool). The futures this
@@ -565,8 +565,7 @@ impl<R: Runtime> Client<R> {
     /// `ws://`, `wss://`) and resolves after a successful CONNACK.
     ///
     /// The connection is driven by two tasks spawned with [`Runtime::spawn`]
-    /// (mqtt-tokio: `tokio::spawn`; mqtt-smol: the one executor thread the
-    /// process's clients share): the driver (socket, timers, protocol core)
+    /// (`smol::spawn`, `tokio::spawn`): the driver (socket, timers, protocol core)
     /// and the dispatcher (handlers and callbacks). The client starts no
     /// thread of its own; a thousand clients are two thousand tasks. To run
     /// them on your own executor, use [`connect_with`](Client::connect_with).
@@ -577,7 +576,7 @@ impl<R: Runtime> Client<R> {
     /// [reconnect policy](Options::reconnect), when
     /// [`Options::initial_connect_timeout`] passes.
     pub async fn connect(url: &str, options: Options) -> Result<Client<R>, Error> {
-        R::start().map_err(|e| Error::Io(Arc::new(e)))?;
+        R::start().map_err(|needs| Error::NoRuntime { needs })?;
         super::driver::start::<R>(url, options, &R::spawn).await
     }
 

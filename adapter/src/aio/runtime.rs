@@ -33,13 +33,12 @@ pub trait Runtime: Send + Sync + 'static {
         Ok(())
     }
 
-    /// Gets the default executor of [`spawn`](Runtime::spawn) ready: called
-    /// by `Client::connect` before it spawns anything (not by
-    /// `connect_with`, whose caller brings the executor). `mqtt-smol` starts
-    /// its process-wide executor thread here, once. Fails when the system
-    /// refuses what the executor needs, which `connect` reports as
-    /// `Error::Io`.
-    fn start() -> io::Result<()> {
+    /// `Ok` when [`spawn`](Runtime::spawn) has a default executor; else why
+    /// not, as a sentence (mqtt-smol built without its `smol` feature).
+    /// Checked by `Client::connect` before it spawns anything (not by
+    /// `connect_with`, whose caller brings the executor); reported as
+    /// `Error::NoRuntime`.
+    fn start() -> Result<(), &'static str> {
         Ok(())
     }
 
