@@ -25,21 +25,29 @@
 //! a handler may block or call back into the client without stalling the
 //! protocol. A handler that panics does not stop the dispatcher.
 
-use crate::message::{AckLink, AckOrder, PendingAck};
+use crate::message::{AckHow, AckLink, AckOrder, PendingAck};
 use crate::{Acker, ConnectInfo, ConnectionLost, Delivery, Message};
 use mqtt_sansio::client::{AckToken, Subscriptions};
 use mqtt_sansio::codec::{ByteStr, Properties};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 /// A message handler: a user closure called by the dispatcher, in order, for
-/// every delivered copy of a message its filters match (once per copy).
+/// every delivered copy of a message its filters match (once per copy), or
+/// the queue of a per-subscription message stream.
 ///
 /// Clones are the same handler (see [`same`](Handler::same)).
 #[derive(Clone)]
 pub struct Handler {
-    f: Arc<Mutex<HandlerFn>>,
-    /// Never blocks (see [`Handler::non_blocking`]).
-    non_blocking: bool,
+    kind: Kind,
+}
+
+#[derive(Clone)]
+enum Kind {
+    /// A user closure: may block (see [`Dispatcher::must_unblock`]).
+    User(Arc<Mutex<HandlerFn>>),
+    /// A message stream's queue, which never waits: the message is pushed
+    /// into it, moved rather than copied when nobody else gets it.
+    Stream(Arc<dyn Sink>),
 }
 
 /// The closure behind a [`Handler`].
@@ -55,33 +63,60 @@ impl Handler {
     /// Wraps a user closure.
     pub fn new(f: impl FnMut(&Message) + Send + 'static) -> Handler {
         Handler {
-            f: Arc::new(Mutex::new(f)),
-            non_blocking: false,
+            kind: Kind::User(Arc::new(Mutex::new(f))),
         }
     }
 
-    /// Wraps an adapter's own closure that never blocks and returns at once
-    /// (the one that pushes into a message stream's queue): an async
-    /// dispatcher may run it on its own task instead of a blocking pool
+    /// The handler of a per-subscription stream: pushes every message into
+    /// `queue`, whose `push` must return at once. It runs no user code, so an
+    /// async dispatcher runs it on its own task instead of a blocking pool
     /// ([`Dispatcher::must_unblock`]).
-    pub fn non_blocking(f: impl FnMut(&Message) + Send + 'static) -> Handler {
+    pub fn stream(queue: Arc<dyn Sink>) -> Handler {
         Handler {
-            f: Arc::new(Mutex::new(f)),
-            non_blocking: true,
+            kind: Kind::Stream(queue),
         }
     }
 
     /// Whether `self` and `other` are the same handler (installed by the same call).
     pub fn same(&self, other: &Handler) -> bool {
-        Arc::ptr_eq(&self.f, &other.f)
+        match (&self.kind, &other.kind) {
+            (Kind::User(a), Kind::User(b)) => Arc::ptr_eq(a, b),
+            (Kind::Stream(a), Kind::Stream(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    /// Runs no user code.
+    fn non_blocking(&self) -> bool {
+        matches!(self.kind, Kind::Stream(_))
     }
 
     /// Runs the handler; returns whether it panicked.
     fn call(&self, m: &Message) -> bool {
-        // A handler that panicked earlier poisoned its own lock only; keep
-        // calling it (its state is the user's business).
-        let mut f = self.f.lock().unwrap_or_else(|e| e.into_inner());
-        guard(|| (*f)(m))
+        match &self.kind {
+            Kind::User(f) => {
+                // A handler that panicked earlier poisoned its own lock only;
+                // keep calling it (its state is the user's business).
+                let mut f = f.lock().unwrap_or_else(|e| e.into_inner());
+                guard(|| (*f)(m))
+            }
+            Kind::Stream(q) => {
+                // A dropped stream has already removed this handler from the registry.
+                q.push(m.clone());
+                false
+            }
+        }
+    }
+
+    /// [`call`](Self::call) for the message's last recipient: a stream takes it as it is.
+    fn call_owned(&self, m: Message) -> bool {
+        match &self.kind {
+            Kind::User(_) => self.call(&m),
+            Kind::Stream(q) => {
+                q.push(m);
+                false
+            }
+        }
     }
 }
 
@@ -311,8 +346,7 @@ impl Dispatch {
     pub fn set_acker(&self, acker: Arc<dyn Acker>, manual: bool) {
         *self.order.lock().unwrap_or_else(|e| e.into_inner()) = Some(AckOrder::new(acker.clone()));
         *self.acks.lock().unwrap_or_else(|e| e.into_inner()) = AckLink {
-            acker: Some(acker),
-            manual,
+            how: Some(Arc::new(AckHow { acker, manual })),
             pending: None,
         };
     }
@@ -376,7 +410,7 @@ impl Dispatch {
                 if let Some(token) = m.ack {
                     m.link = self.acks.lock().unwrap_or_else(|e| e.into_inner()).clone();
                     let order = self.order.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                    if let (false, Some(order)) = (m.link.manual, order) {
+                    if let (false, Some(order)) = (m.link.manual(), order) {
                         m.link.pending = Some(PendingAck::new(token, &order));
                     }
                 }
@@ -391,11 +425,25 @@ impl Dispatch {
                         panicked |= guard(|| f(&m));
                     }
                 }
-                for h in matched.drain(..) {
-                    panicked |= h.call(&m);
-                }
                 let pending = m.link.pending.clone();
-                self.feed_sinks(m);
+                // Taken before the handlers run: a stream a handler opens sees
+                // the messages after this one.
+                let sinks = self.live_sinks();
+                match matched.split_last() {
+                    Some((last, rest)) => {
+                        for h in rest {
+                            panicked |= h.call(&m);
+                        }
+                        if sinks.is_empty() {
+                            panicked |= last.call_owned(m);
+                        } else {
+                            panicked |= last.call(&m);
+                            self.feed_sinks(sinks, m);
+                        }
+                    }
+                    None => self.feed_sinks(sinks, m),
+                }
+                matched.clear();
                 // Automatic acks: once every handler returned and the
                 // application took the message from every stream it entered
                 // (each stream holds it until then, see `hold_for_stream`). A
@@ -436,18 +484,28 @@ impl Dispatch {
         }
     }
 
-    /// Gives `m` to every live `Client::messages` queue, waiting on a full one
-    /// (that is the backpressure), dropping the ones whose reader is gone.
-    fn feed_sinks(&self, m: Message) {
-        let sinks: Vec<Arc<dyn Sink>> = match &*self.sinks() {
-            Some(v) if !v.is_empty() => v.clone(),
-            _ => return,
+    /// The `Client::messages` queues now (no allocation when there is none).
+    fn live_sinks(&self) -> Vec<Arc<dyn Sink>> {
+        match &*self.sinks() {
+            Some(v) => v.clone(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Gives `m` to every queue of `sinks` (pushing never waits), dropping
+    /// the ones whose reader is gone.
+    fn feed_sinks(&self, sinks: Vec<Arc<dyn Sink>>, m: Message) {
+        let Some((last, rest)) = sinks.split_last() else {
+            return;
         };
         let mut gone = Vec::new();
-        for s in &sinks {
+        for s in rest {
             if !s.push(m.clone()) {
                 gone.push(s.clone());
             }
+        }
+        if !last.push(m) {
+            gone.push(last.clone());
         }
         if !gone.is_empty() {
             if let Some(v) = &mut *self.sinks() {
@@ -559,7 +617,7 @@ impl Dispatcher {
         if self.matched.is_empty() {
             self.callbacks.on_unhandled.is_some()
         } else {
-            self.matched.iter().any(|h| !h.non_blocking)
+            self.matched.iter().any(|h| !h.non_blocking())
         }
     }
 

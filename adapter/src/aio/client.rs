@@ -844,11 +844,8 @@ impl<R: Runtime> Client<R> {
         let (tx, rx) = queue(&self.inner.flow);
         let queue: Arc<dyn Sink> = Arc::new(tx);
         self.inner.dispatch.add_stream(&queue);
-        let handler = Handler::non_blocking(move |m: &Message| {
-            // Never waits (see `Queue`); a dropped stream has already removed
-            // this handler from the registry.
-            queue.push(m.clone());
-        });
+        // Never waits (see `Queue`).
+        let handler = Handler::stream(queue);
         let names: Vec<ByteStr> = filters.iter().map(|f| f.filter.clone()).collect();
         let ack = self
             .subscribe_handler(filters, properties, handler.clone())

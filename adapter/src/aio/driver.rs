@@ -443,6 +443,14 @@ impl<R: Runtime> Driver<R> {
                 };
                 let Some(t) = conn.transport.as_mut() else {
                     g.core.handle_data_owned(now, self.read_buf.split());
+                    if self.read_buf.capacity() < READ_CHUNK / 4 {
+                        // The next read needs a fresh buffer. Start it with the
+                        // partial packet the core holds (a copy of a few bytes),
+                        // so the core gets one contiguous buffer again rather
+                        // than copying the whole next read to join the two.
+                        self.read_buf = g.core.take_partial();
+                        self.read_buf.reserve(READ_CHUNK);
+                    }
                     return;
                 };
                 let r = t.handle_received(&self.read_buf);

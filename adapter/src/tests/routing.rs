@@ -179,6 +179,30 @@ fn message_streams_see_every_copy_and_end_with_the_dispatcher() {
 }
 
 #[test]
+fn every_recipient_gets_the_message_whichever_is_last() {
+    // The last recipient takes the message itself, the others a copy: a user
+    // handler before a stream, a stream before a `messages` queue, a stream alone.
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (first, second) = (Arc::new(Queue::default()), Arc::new(Queue::default()));
+    let mut reg = Registry::default();
+    reg.insert(&filter("a"), recorder(&log, "user"));
+    reg.insert(&filter("a/#"), Handler::stream(first.clone()));
+    reg.insert(&filter("b"), Handler::stream(second.clone()));
+    let dispatch = Arc::new(Dispatch::new(reg));
+    let mut d = Dispatcher::new(dispatch.clone(), Options::new().into_parts().callbacks);
+    d.handle(copy("a", &["a", "a/#"]));
+    d.handle(copy("b", &["b"]));
+    let all = Arc::new(Queue::default());
+    dispatch.add_sink(all.clone());
+    d.handle(copy("b", &["b"]));
+    d.handle(copy("a", &["a/#"]));
+    assert_eq!(*log.lock().unwrap(), ["user a"]);
+    assert_eq!(*first.got.lock().unwrap(), ["a", "a"]);
+    assert_eq!(*second.got.lock().unwrap(), ["b", "b"]);
+    assert_eq!(*all.got.lock().unwrap(), ["b", "a"]);
+}
+
+#[test]
 fn routing_a_copy_twice_matched_by_one_handler_gives_it_once() {
     let mut reg = Registry::default();
     let both = Handler::new(|_| {});
@@ -210,7 +234,10 @@ fn only_items_that_run_user_code_must_leave_the_dispatcher_task() {
     };
     let mut reg = Registry::default();
     reg.insert(&filter("user"), Handler::new(|_| {}));
-    reg.insert(&filter("stream"), Handler::non_blocking(|_| {}));
+    reg.insert(
+        &filter("stream"),
+        Handler::stream(Arc::new(Queue::default())),
+    );
     let dispatch = Arc::new(Dispatch::new(reg));
     // No callbacks: a CONNACK and a copy for no handler run nothing.
     let mut d = Dispatcher::new(dispatch.clone(), Options::new().into_parts().callbacks);

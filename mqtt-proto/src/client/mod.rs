@@ -422,6 +422,39 @@ impl<I: Instant> Client<I> {
         self.on_data_owned(now, data);
     }
 
+    /// Gives the adapter back the received bytes not decoded yet (the start
+    /// of a packet whose end has not arrived; usually empty), so that it can
+    /// read the rest right after them in a buffer of its own: when its read
+    /// buffer runs out of room, a fresh one that starts with these bytes
+    /// costs a copy of them only, where joining the next read to them would
+    /// copy the whole read (see [`handle_data_owned`](Self::handle_data_owned)).
+    /// The adapter must hand them back, first, with the next bytes it
+    /// passes in: the core then holds nothing received.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use mqtt_sansio::client::{Client, Config, TransportCommand};
+    /// use core::time::Duration;
+    /// let mut c = Client::<Duration>::new(Config::default()).unwrap();
+    /// let now = Duration::ZERO;
+    /// c.connect(now);
+    /// assert!(matches!(c.poll_transport(), Some(TransportCommand::Open { .. })));
+    /// c.handle_connected(now);
+    /// let mut read_buf = BytesMut::with_capacity(4096);
+    /// read_buf.extend_from_slice(&[0x20, 0x02, 0x00]); // CONNACK, short of its last byte
+    /// c.handle_data_owned(now, read_buf.split());
+    /// // The read buffer is low on room: start the next one with what is pending.
+    /// let mut read_buf = c.take_partial();
+    /// assert_eq!(&read_buf[..], &[0x20, 0x02, 0x00]);
+    /// read_buf.reserve(4096);
+    /// read_buf.extend_from_slice(&[0x00]); // the next socket read
+    /// c.handle_data_owned(now, read_buf.split());
+    /// assert!(c.is_connected());
+    /// ```
+    pub fn take_partial(&mut self) -> bytes::BytesMut {
+        core::mem::take(&mut self.rx)
+    }
+
     /// The transport closed, or could not be opened. Not to be called for a
     /// transport the core asked to close. A no-op when no transport is open.
     pub fn handle_closed(&mut self, now: I) {

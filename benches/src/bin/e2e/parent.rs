@@ -218,7 +218,20 @@ fn measure(kind: ClientKind, sc: Scenario, p: &Params) -> Measured {
         Ok(e) => e,
         Err(e) => return Measured::failed(format!("current_exe: {e}")),
     };
-    let mut cmd = Command::new(exe);
+    // `E2E_CHILD_WRAP="valgrind --tool=callgrind"` runs every child under that
+    // command, to profile a client in its real scenario (its numbers then measure
+    // the wrapper too: for profiles only).
+    let wrap: Vec<String> = std::env::var("E2E_CHILD_WRAP")
+        .map(|w| w.split_whitespace().map(String::from).collect())
+        .unwrap_or_default();
+    let mut cmd = match wrap.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
     cmd.arg("--child")
         .arg(kind.name())
         .arg(sc.name())
