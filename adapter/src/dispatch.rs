@@ -183,8 +183,9 @@ impl Registry {
 
 /// A queue the dispatcher feeds: a `Client::messages` stream, or the queue
 /// behind a per-subscription stream. The runtime hook of the dispatcher:
-/// each adapter implements it over its own waiting primitive.
-pub trait Sink: Send + Sync {
+/// each adapter implements it over its own waiting primitive. Unwind-safe,
+/// so that a stream that holds one (through its handler) is too.
+pub trait Sink: Send + Sync + std::panic::RefUnwindSafe + std::panic::UnwindSafe {
     /// Appends `m`, waiting while the queue is full (that is the
     /// backpressure). `false` when its reader is gone.
     fn push(&self, m: Message) -> bool;
