@@ -21,6 +21,7 @@ use mqtt_sansio::codec::{ByteStr, Properties, SubscribeFilter};
 use mqtt_sansio::QoS;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,6 +40,31 @@ pub(crate) type PubResult = Result<PublishAck, Error>;
 /// The result of a SUBSCRIBE / UNSUBSCRIBE.
 pub(crate) type ReqResult = Result<SubAck, Error>;
 
+/// A map keyed by the core's own sequential ids ([`PublishId`],
+/// [`RequestId`]): one multiplication per lookup instead of SipHash, whose
+/// resistance to chosen keys these ids, counted by the core and never taken
+/// from the network, do not need.
+pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// The hasher of [`IdMap`]: Fibonacci hashing of a `u64`, so that
+/// consecutive ids spread over every bit the table looks at.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// Everything behind the client's one lock: the core and who waits for what.
 pub(crate) struct State {
     pub(crate) core: Core<Instant>,
@@ -48,9 +74,9 @@ pub(crate) struct State {
     /// Connection attempts that failed before the first success.
     pub(crate) failed_attempts: usize,
     /// Result slots of publishes whose handle may still be alive.
-    pub(crate) publishes: HashMap<PublishId, Answer<PubResult>>,
+    pub(crate) publishes: IdMap<PublishId, Answer<PubResult>>,
     /// Result slots of subscribe / unsubscribe requests.
-    pub(crate) requests: HashMap<RequestId, Sender<ReqResult>>,
+    pub(crate) requests: IdMap<RequestId, Sender<ReqResult>>,
     /// The current connection's CONNACK facts (`None` while not connected).
     pub(crate) connection: Option<ConnectInfo>,
     /// Closing ran out of time with bytes unsent.
@@ -199,8 +225,8 @@ impl Inner {
                 link: Link::Connecting,
                 ever_connected: false,
                 failed_attempts: 0,
-                publishes: HashMap::new(),
-                requests: HashMap::new(),
+                publishes: IdMap::default(),
+                requests: IdMap::default(),
                 connection: None,
                 close_cut_short: false,
                 held: VecDeque::new(),

@@ -38,6 +38,7 @@ mod outbound;
 mod packet_id;
 mod requests;
 mod rng;
+mod seq_map;
 mod snapshot;
 mod subscriptions;
 mod timer;
@@ -182,7 +183,7 @@ pub struct Client<I: Instant> {
     next_publish_id: u64,
     next_request_id: u64,
     next_seq: u64,
-    inflight: BTreeMap<u64, Inflight<I>>,
+    inflight: seq_map::SeqMap<Inflight<I>>,
     /// In-flight publishes marked `resend`: kept back at reconnect because
     /// the broker's Receive Maximum had no room for them yet.
     resends_waiting: usize,
@@ -251,7 +252,7 @@ impl<I: Instant> Client<I> {
             next_publish_id: 1,
             next_request_id: 1,
             next_seq: 0,
-            inflight: BTreeMap::new(),
+            inflight: seq_map::SeqMap::new(),
             resends_waiting: 0,
             inflight_by_pid: BTreeMap::new(),
             queue: VecDeque::new(),
