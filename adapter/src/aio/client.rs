@@ -40,6 +40,12 @@ pub(crate) type PubResult = Result<PublishAck, Error>;
 /// The result of a SUBSCRIBE / UNSUBSCRIBE.
 pub(crate) type ReqResult = Result<SubAck, Error>;
 
+/// What [`Client::submit_or_keep`] did with a publish.
+enum Attempt {
+    Taken(Result<PublishHandle, Error>),
+    NoRoom(Publish),
+}
+
 /// A map keyed by the core's own sequential ids ([`PublishId`],
 /// [`RequestId`]): one multiplication per lookup instead of SipHash, whose
 /// resistance to chosen keys these ids, counted by the core and never taken
@@ -698,21 +704,46 @@ impl<R: Runtime> Client<R> {
     /// Publishes a message built with [`Publish`] (QoS, retain, MQTT 5
     /// properties), waiting for room in the publish queue.
     pub async fn publish_with(&self, publish: Publish) -> Result<PublishHandle, Error> {
-        let mut awaiting = None;
+        // This call may wait, so it waits for the lock too: the hand-over is
+        // for calls that may not. Without room the publish comes back
+        // untouched: no copy of it is made to try.
+        let mut publish = match self.submit_or_keep(publish) {
+            Attempt::Taken(r) => return r,
+            Attempt::NoRoom(p) => p,
+        };
+        // Room comes with acknowledgements, which may sit behind messages
+        // nobody reads yet: lift the incoming bound meanwhile.
+        let _awaiting = Awaiting::new(&self.inner.flow);
         loop {
+            // Listening before trying again: room made in between is not missed.
             let listener = self.inner.room.listen();
-            // This call may wait, so it waits for the lock too: the
-            // hand-over is for calls that may not.
-            match self.submit(publish.clone(), false) {
-                Err(Error::QueueFull { .. }) => {
-                    // Room comes with acknowledgements, which may sit behind
-                    // messages nobody reads yet: lift the incoming bound meanwhile.
-                    awaiting.get_or_insert_with(|| Awaiting::new(&self.inner.flow));
-                    listener.await
-                }
-                r => return r,
-            }
+            publish = match self.submit_or_keep(publish) {
+                Attempt::Taken(r) => return r,
+                Attempt::NoRoom(p) => p,
+            };
+            listener.await;
         }
+    }
+
+    /// Gives `publish` to the core under the client's lock, unless the core
+    /// has no room for it (or older publishes wait for room): then it is
+    /// given back, as it was.
+    fn submit_or_keep(&self, publish: Publish) -> Attempt {
+        let inner = &self.inner;
+        let slot = Slot::new();
+        let id = {
+            let mut g = inner.lock();
+            if !g.held.is_empty() || !g.core.has_room_for(publish.qos) {
+                return Attempt::NoRoom(publish);
+            }
+            let id = inner.inbox.next_id();
+            if let Err(e) = g.publish_as(Instant::now(), id, publish.into_outgoing(), &slot) {
+                return Attempt::Taken(Err(e));
+            }
+            id
+        };
+        inner.wake();
+        Attempt::Taken(Ok(self.handle(id, slot)))
     }
 
     /// Like [`publish_with`](Client::publish_with), but fails at once with
@@ -730,22 +761,17 @@ impl<R: Runtime> Client<R> {
     /// the lock is busy, no more are handed over than that queue had room
     /// for), and when 64 are handed over and not yet taken.
     pub fn try_publish_with(&self, publish: Publish) -> Result<PublishHandle, Error> {
-        self.submit(publish, true)
+        self.submit(publish)
     }
 
     /// Gives `publish` to the core under the client's lock; when the lock
-    /// is busy and `hand_over` is set, through the hand-over instead.
-    fn submit(&self, publish: Publish, hand_over: bool) -> Result<PublishHandle, Error> {
+    /// is busy, through the hand-over instead.
+    fn submit(&self, publish: Publish) -> Result<PublishHandle, Error> {
         let inner = &self.inner;
         let id = inner.inbox.next_id();
         let slot = Slot::new();
         let now = Instant::now();
-        let locked = if hand_over {
-            inner.try_lock()
-        } else {
-            Some(inner.lock())
-        };
-        match locked {
+        match inner.try_lock() {
             Some(mut g) => {
                 if !g.held.is_empty() {
                     // Older publishes wait for room: this one may not pass them.
@@ -778,13 +804,18 @@ impl<R: Runtime> Client<R> {
             }
         }
         inner.wake();
-        Ok(PublishHandle {
+        Ok(self.handle(id, slot))
+    }
+
+    /// The handle of the publish `id`, answered through `slot`.
+    fn handle(&self, id: PublishId, slot: Arc<Slot<PubResult>>) -> PublishHandle {
+        PublishHandle {
             id,
             slot,
-            flow: inner.flow.clone(),
+            flow: self.inner.flow.clone(),
             awaiting: None,
             sleep: boxed_sleep::<R>,
-        })
+        }
     }
 
     /// Subscribes to `filters` (each with its maximum QoS) and routes their

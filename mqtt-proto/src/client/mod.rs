@@ -515,6 +515,29 @@ impl<I: Instant> Client<I> {
     // Getters
     // ------------------------------------------------------------------
 
+    /// Whether a publish of `qos` would be taken now: sent at once or queued,
+    /// rather than refused with [`PublishError::QueueFull`] (it may still be
+    /// refused for what it is: its topic, size, QoS...). For an adapter that
+    /// waits for room: it can keep the message until there is some, instead
+    /// of handing over a copy each time it tries.
+    ///
+    /// ```
+    /// use mqtt_sansio::client::{Client, Config, OutgoingPublish, PublishError};
+    /// use mqtt_sansio::codec::QoS;
+    /// use core::time::Duration;
+    /// let mut c = Client::<Duration>::new(Config::default().max_queued(1)).unwrap();
+    /// let now = Duration::ZERO;
+    /// assert!(c.has_room_for(QoS::AtLeastOnce));
+    /// c.publish(now, OutgoingPublish::new("a", "1", QoS::AtLeastOnce)).unwrap();
+    /// // Not connected: that one waits in the queue, which is now full.
+    /// assert!(!c.has_room_for(QoS::AtLeastOnce));
+    /// let refused = c.publish(now, OutgoingPublish::new("a", "2", QoS::AtLeastOnce));
+    /// assert!(matches!(refused, Err(PublishError::QueueFull { max: 1 })));
+    /// ```
+    pub fn has_room_for(&self, qos: QoS) -> bool {
+        self.room_for(qos)
+    }
+
     /// Where the connection stands.
     pub fn state(&self) -> State {
         self.state

@@ -129,6 +129,20 @@ impl<I: Instant> Client<I> {
         Ok(msg)
     }
 
+    /// A publish of `qos` would go out at once (rather than into the queue).
+    fn can_send_now(&self, qos: QoS) -> bool {
+        self.state == State::Connected
+            && self.queue.is_empty()
+            && self.output_has_room()
+            && (qos == QoS::AtMostOnce
+                || (self.inflight.len() < self.window() && self.ids.in_use() < 65535))
+    }
+
+    /// [`Client::has_room_for`](super::Client::has_room_for).
+    pub(super) fn room_for(&self, qos: QoS) -> bool {
+        self.can_send_now(qos) || self.queue.len() < self.cfg.max_queued
+    }
+
     pub(super) fn do_publish(
         &mut self,
         now: I,
@@ -136,11 +150,7 @@ impl<I: Instant> Client<I> {
         msg: OutgoingPublish,
     ) -> Result<(), PublishError> {
         let msg = self.check_publish(msg)?;
-        let can_send_now = self.state == State::Connected
-            && self.queue.is_empty()
-            && self.output_has_room()
-            && (msg.qos == QoS::AtMostOnce
-                || (self.inflight.len() < self.window() && self.ids.in_use() < 65535));
+        let can_send_now = self.can_send_now(msg.qos);
         if !can_send_now && self.queue.len() >= self.cfg.max_queued {
             return Err(PublishError::QueueFull {
                 max: self.cfg.max_queued,
