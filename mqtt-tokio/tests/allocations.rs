@@ -7,55 +7,17 @@
 //! What is left is one read buffer per socket read that fills it (its
 //! earlier bytes still live on as payloads), a small fraction per message.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::time::Duration;
 
 use futures_lite::StreamExt;
 use mqtt_tokio::{Client, Options, Publish, QoS};
 
-struct Counting;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static COUNT: Cell<u64> = const { Cell::new(0) };
-}
-
-fn count() {
-    // `try_with`: a thread being torn down has no thread-locals left.
-    let _ = COUNTING.try_with(|on| {
-        if on.get() {
-            let _ = COUNT.try_with(|c| c.set(c.get() + 1));
-        }
-    });
-}
-
-// SAFETY: forwards to the system allocator unchanged; the counters are
-// const-initialised thread-locals, which allocate nothing.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: the caller's contract, passed on.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        // SAFETY: as above.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+// The core's per-thread counting allocator (its own allocation tests use it).
+#[path = "../../mqtt-proto/tests/support/counting_alloc.rs"]
+mod counting_alloc;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static GLOBAL: counting_alloc::Counting = counting_alloc::Counting;
 
 /// Messages received before counting starts (buffers and queues grow to
 /// their working size), then messages counted.
@@ -115,15 +77,13 @@ fn receiving_qos0_messages_allocates_nothing_per_message() {
             let m = next(&mut messages).await;
             assert_eq!(m.payload().len(), 100);
         }
-        COUNT.with(|c| c.set(0));
-        COUNTING.with(|on| on.set(true));
+        let before = counting_alloc::allocations();
         let mut received = 0;
         for _ in 0..COUNTED {
             let m = next(&mut messages).await;
             received += m.payload().len() / 100;
         }
-        COUNTING.with(|on| on.set(false));
-        let allocations = COUNT.with(Cell::get);
+        let allocations = counting_alloc::allocations() - before;
         publisher.join().unwrap();
         client.disconnect().await.unwrap();
         (allocations as f64 / COUNTED as f64, received)
