@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use mqtt_sansio::client::{AckToken, OutgoingPublish};
-use mqtt_sansio::codec::{ByteStr, Properties};
+use mqtt_sansio::codec::{ByteStr, PacketId, Properties};
 use mqtt_sansio::QoS;
 use std::sync::Arc;
 
@@ -177,6 +177,7 @@ pub struct Message {
     pub(crate) qos: QoS,
     pub(crate) retain: bool,
     pub(crate) dup: bool,
+    pub(crate) packet_id: Option<PacketId>,
     pub(crate) properties: Properties,
     pub(crate) ack: Option<AckToken>,
     pub(crate) link: AckLink,
@@ -205,6 +206,7 @@ impl Message {
             qos: p.qos,
             retain: p.retain,
             dup: p.dup,
+            packet_id: p.packet_id,
             properties,
             ack,
             link: AckLink::default(),
@@ -246,6 +248,14 @@ impl Message {
     /// Whether the broker flagged it as a possible re-delivery (DUP).
     pub fn dup(&self) -> bool {
         self.dup
+    }
+
+    /// The packet identifier of the PUBLISH that carried it (QoS 1 and 2;
+    /// `None` at QoS 0). For logs and diagnostics (mosquitto_sub's `%m`): it
+    /// names the delivery on one connection only, and the broker reuses it
+    /// once the delivery is acknowledged, so it identifies no message.
+    pub fn packet_id(&self) -> Option<PacketId> {
+        self.packet_id
     }
 
     /// MQTT 5 properties (user properties, content type, response topic,

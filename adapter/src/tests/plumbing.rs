@@ -79,3 +79,21 @@ fn a_message_is_at_most_128_bytes() {
         std::mem::size_of::<crate::Message>()
     );
 }
+
+#[test]
+fn a_message_keeps_the_packet_id_of_its_publish() {
+    let publish = |qos, packet_id| mqtt_sansio::codec::Publish {
+        dup: false,
+        qos,
+        retain: false,
+        topic: mqtt_sansio::codec::ByteStr::from("t".to_owned()),
+        packet_id,
+        properties: Default::default(),
+        payload: bytes::Bytes::from_static(b"x"),
+    };
+    let id = mqtt_sansio::codec::PacketId::new(7).unwrap();
+    let m = crate::Message::from_publish(publish(QoS::AtLeastOnce, Some(id)), None);
+    assert_eq!(m.packet_id(), Some(id));
+    let m = crate::Message::from_publish(publish(QoS::AtMostOnce, None), None);
+    assert_eq!(m.packet_id(), None);
+}
