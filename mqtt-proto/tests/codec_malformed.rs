@@ -1086,3 +1086,81 @@ fn encode_refuses_unsuback_reason_codes_before_mqtt_5() {
         EncodeError::ReasonCodesNotSupported,
     );
 }
+
+#[test]
+fn a_frame_cut_inside_its_fixed_header_says_how_long_it_claims_to_be() {
+    // One byte: the header needs at least one more.
+    assert_eq!(
+        err(V3_1_1, &[0x30]),
+        DecodeError::FrameLengthMismatch {
+            declared: 2,
+            actual: 1
+        }
+    );
+    // A Remaining Length that continues: at least one more byte.
+    assert_eq!(
+        err(V3_1_1, &[0x30, 0x80, 0x80]),
+        DecodeError::FrameLengthMismatch {
+            declared: 4,
+            actual: 3
+        }
+    );
+}
+
+#[test]
+fn a_bad_first_byte_is_refused_before_the_rest_of_the_packet_arrives() {
+    // Each header claims 100 bytes that have not come: the streaming decoders
+    // refuse what the first byte alone rules out, instead of waiting for them.
+    let cases: [(ProtocolVersion, u8, DecodeError); 6] = [
+        (V3_1_1, 0x00, DecodeError::ReservedPacketType),
+        (V3_1_1, 0x36, DecodeError::InvalidQoS),
+        (V3_1_1, 0x38, DecodeError::DupOnQoS0),
+        (
+            V3_1_1,
+            0x41,
+            DecodeError::InvalidFixedHeaderFlags {
+                packet_type: PacketType::PubAck,
+                flags: 1,
+            },
+        ),
+        (
+            V3_1_1,
+            0x6A,
+            DecodeError::InvalidFixedHeaderFlags {
+                packet_type: PacketType::PubRel,
+                flags: 0b1010,
+            },
+        ),
+        (
+            V5,
+            0x80,
+            DecodeError::InvalidFixedHeaderFlags {
+                packet_type: PacketType::Subscribe,
+                flags: 0,
+            },
+        ),
+    ];
+    for (v, first, expected) in cases {
+        let partial = [first, 100, 0, 1];
+        assert_eq!(
+            mqtt_sansio::codec::decode_ref(&partial, v, 1 << 20).err(),
+            Some(expected.clone()),
+            "decode_ref {first:#04x}"
+        );
+        assert_eq!(
+            decode(&mut BytesMut::from(&partial[..]), v, 1 << 20).err(),
+            Some(expected),
+            "decode {first:#04x}"
+        );
+    }
+    // What the first byte allows waits for the rest: QoS 2 with DUP, a PUBREL
+    // with its flags, and MQTT 3.1's PUBREL with DUP.
+    for (v, first) in [(V3_1_1, 0x3C), (V3_1_1, 0x62), (V3_1, 0x6A)] {
+        let partial = [first, 100, 0, 1];
+        assert_eq!(
+            mqtt_sansio::codec::decode_ref(&partial, v, 1 << 20),
+            Ok(None),
+            "{first:#04x}"
+        );
+    }
+}
