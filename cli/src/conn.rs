@@ -10,15 +10,21 @@ use crate::props::{PropertyArgs, Stage};
 use crate::tls::TlsArgs;
 use crate::Failure;
 
-/// Flags of mosquitto's tools that `mqtt` leaves out, with why.
-pub const LEFT_OUT: &str = "Left out on purpose (each is refused with its reason if given):
+/// Flags of mosquitto's tools that `mqtt` leaves out, with why (the end
+/// of `--help`).
+#[macro_export]
+macro_rules! left_out {
+    () => {
+        "Left out on purpose (each is refused with its reason if given):
   -A (bind address), --unix (Unix socket), --proxy (SOCKS5), -S (DNS SRV lookup): the library
       connects over TCP, TLS or WebSockets to a host and port;
   --psk, --psk-identity: rustls has no TLS-PSK; --ciphers, --tls-engine, --keyform,
       --tls-engine-kpass-sha1: OpenSSL settings with no rustls counterpart;
   %A in -F: the client resolves topic aliases into topics before handing messages over.
 Deliberate differences: -D properties without -V 5 are an error (mosquitto ignores them); TLS
-flags never fall back to plain TCP; --insecure checks the CA chain and prints a warning.";
+flags never fall back to plain TCP; --insecure checks the CA chain and prints a warning."
+    };
+}
 
 /// The flags every tool takes to reach the broker.
 #[derive(Args, Debug, Clone)]

@@ -7,7 +7,7 @@ use clap::{ArgGroup, Args};
 use mqtt_tokio::{Client, DisconnectOptions, Publish, QoS};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
-use crate::conn::{parse_qos, ConnArgs, LEFT_OUT};
+use crate::conn::{parse_qos, ConnArgs};
 use crate::props::{PropertyArgs, Stage};
 use crate::Failure;
 
@@ -16,7 +16,7 @@ use crate::Failure;
 #[command(
     disable_help_flag = true,
     group(ArgGroup::new("source").args(["message", "file", "stdin_line", "stdin_file", "null_message"])),
-    after_help = concat!(
+    after_long_help = concat!(
         "-D COMMAND IDENTIFIER VALUE (--property): an MQTT 5 property (needs -V mqttv5); for user-property ",
         "two values, the key and the value. Commands and identifiers: connect (maximum-packet-size, ",
         "receive-maximum, request-problem-information, request-response-information, session-expiry-interval, ",
@@ -24,10 +24,10 @@ use crate::Failure;
         "payload-format-indicator, response-topic, user-property), disconnect (session-expiry-interval, ",
         "user-property), will (content-type, correlation-data, message-expiry-interval, payload-format-indicator, ",
         "response-topic, user-property, will-delay-interval). May be repeated.\n\n",
-        "Exit status: 0 when every message was published (and acknowledged at QoS 1 and 2), 1 on an error.\n\n"
+        "Exit status: 0 when every message was published (and acknowledged at QoS 1 and 2), 1 on an error.\n\n",
+        crate::left_out!()
     )
 )]
-#[command(after_long_help = LEFT_OUT)]
 pub struct PubArgs {
     #[command(flatten)]
     pub conn: ConnArgs,

@@ -12,7 +12,7 @@ use mqtt_tokio::{
     SubscriptionOptions,
 };
 
-use crate::conn::{parse_qos, ConnArgs, LEFT_OUT};
+use crate::conn::{parse_qos, ConnArgs};
 use crate::format::Printer;
 use crate::props::{PropertyArgs, Stage};
 use crate::Failure;
@@ -21,10 +21,10 @@ use crate::Failure;
 #[derive(Args, Debug)]
 #[command(
     disable_help_flag = true,
-    after_help = concat!(
+    after_long_help = concat!(
         "-F FORMAT: %% literal %, %C content type, %D correlation data, %E message expiry interval, ",
         "%F payload format indicator, %I ISO 8601 time, %j JSON, %J JSON with the payload as JSON, ",
-        "%l payload length, %P user properties (key:value), %p payload, %q QoS, %R response topic, ",
+        "%l payload length, %m packet id (QoS 1 and 2; 0 at QoS 0), %P user properties (key:value), %p payload, %q QoS, %R response topic, ",
         "%r retained flag, %S subscription identifier, %t topic, %U Unix time with nanoseconds, ",
         "%x / %X payload in hex; flags 0 and -, a field width and .maximum width as mosquitto_sub has them; ",
         "@X is strftime's %X (@N nanoseconds, @@ a literal @); \\\\ \\0 \\a \\e \\n \\r \\t \\v escapes.\n\n",
@@ -32,10 +32,10 @@ use crate::Failure;
         "mqtt pub), subscribe (subscription-identifier, user-property), unsubscribe (user-property), ",
         "disconnect (session-expiry-interval, user-property), will (as for mqtt pub).\n\n",
         "Exit status: 0, 27 when -W ran out (\"Timed out\"), 1 on an error. A lost connection is ",
-        "re-established (with the session, when persistent), as mosquitto_sub does.\n\n"
+        "re-established (with the session, when persistent), as mosquitto_sub does.\n\n",
+        crate::left_out!()
     )
 )]
-#[command(after_long_help = LEFT_OUT)]
 pub struct SubArgs {
     #[command(flatten)]
     pub conn: ConnArgs,
