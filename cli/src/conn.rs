@@ -48,9 +48,10 @@ pub struct ConnArgs {
     /// Keep alive in seconds.
     #[arg(short = 'k', long = "keepalive", default_value_t = 60)]
     pub keepalive: u16,
-    /// MQTT version: mqttv5 (or 5), mqttv311 (or 311), mqttv31 (or 31).
-    #[arg(short = 'V', long = "protocol-version", value_parser = parse_version, default_value = "mqttv311")]
-    pub version: ProtocolVersion,
+    /// MQTT version: mqttv5 (or 5), mqttv311 (or 311), mqttv31 (or 31); default mqttv311
+    /// (mqttv5 for rr).
+    #[arg(short = 'V', long = "protocol-version", value_parser = parse_version)]
+    pub version: Option<ProtocolVersion>,
     /// User name.
     #[arg(short = 'u', long = "username")]
     pub username: Option<String>,
@@ -260,6 +261,15 @@ impl ConnArgs {
         })
     }
 
+    /// The MQTT version: `-V`, else 3.1.1 (5 for `rr`, as mosquitto_rr).
+    pub fn protocol(&self, tool: &str) -> ProtocolVersion {
+        self.version.unwrap_or(if tool == "rr" {
+            ProtocolVersion::V5
+        } else {
+            ProtocolVersion::V3_1_1
+        })
+    }
+
     /// The client options the flags describe, for `tool` (`pub` / `sub`,
     /// the default client id's prefix).
     pub fn options(
@@ -269,7 +279,8 @@ impl ConnArgs {
         props: &PropertyArgs,
     ) -> Result<Options, Failure> {
         self.check_left_out()?;
-        let v5 = self.version == ProtocolVersion::V5;
+        let version = self.protocol(tool);
+        let v5 = version == ProtocolVersion::V5;
         if !props.is_empty() && !v5 {
             return Err(Failure::Usage(
                 "-D properties need MQTT 5 (-V mqttv5); they would be dropped otherwise".into(),
@@ -297,7 +308,7 @@ impl ConnArgs {
         };
         let mut o = Options::new()
             .client_id(id)
-            .protocol(self.version)
+            .protocol(version)
             .keep_alive(Duration::from_secs(self.keepalive.into()))
             .clean_session(!self.no_clean);
         let username = self.username.clone().or_else(|| target.username.clone());

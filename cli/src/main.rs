@@ -1,5 +1,5 @@
-//! `mqtt`: `mqtt pub` and `mqtt sub` with the flags of mosquitto_pub and
-//! mosquitto_sub 2.0 (same meaning, defaults, output formats and exit
+//! `mqtt`: `mqtt pub`, `mqtt sub` and `mqtt rr` with the flags of mosquitto_pub,
+//! mosquitto_sub and mosquitto_rr 2.0 (same meaning, defaults, output formats and exit
 //! codes), and `mqtt bench` for load tests. Built on `mqtt-tokio`, on one
 //! thread (a current-thread tokio runtime): a command-line tool has one job
 //! at a time, and `bench` holds thousands of connections as tasks, not
@@ -20,6 +20,7 @@ mod format;
 mod logger;
 mod props;
 mod publish;
+mod request;
 mod subscribe;
 mod tls;
 
@@ -43,6 +44,8 @@ enum Command {
     Pub(publish::PubArgs),
     /// Subscribe and print what arrives, like mosquitto_sub.
     Sub(subscribe::SubArgs),
+    /// Publish a request and print the first response, like mosquitto_rr.
+    Rr(request::RrArgs),
     /// Load test: many connections publishing or subscribing, with latency percentiles.
     Bench(bench::BenchArgs),
 }
@@ -133,6 +136,10 @@ fn run(args: Vec<String>) -> i32 {
                 quiet,
                 runtime.block_on(subscribe::run(a, properties)),
             )
+        }
+        Command::Rr(a) => {
+            let quiet = a.conn.quiet;
+            ("rr", quiet, runtime.block_on(request::run(a, properties)))
         }
         Command::Bench(a) => ("bench", false, runtime.block_on(bench::run(a))),
     };

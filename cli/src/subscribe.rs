@@ -172,7 +172,8 @@ pub async fn run(args: SubArgs, props: PropertyArgs) -> Result<(), Failure> {
     closed.map_err(Failure::error)
 }
 
-async fn within<T>(
+/// `f`, or `Failure::TimedOut` once `deadline` passes.
+pub(crate) async fn within<T>(
     deadline: Option<Instant>,
     f: impl std::future::Future<Output = T>,
 ) -> Result<T, Failure> {

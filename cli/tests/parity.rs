@@ -779,3 +779,89 @@ fn tls_flags_are_used_never_ignored() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn request_response_works_alike() {
+    let Some(broker) = mosquitto("request_response") else {
+        return;
+    };
+    let mut outputs = Vec::new();
+    for version in ["mqttv5", "mqttv311"] {
+        for tool in BOTH {
+            let base = unique("rr");
+            let request = format!("{base}/request");
+            let response = format!("{base}/response");
+            // The responder prints the request's Response Topic (MQTT 5) and payload.
+            let (responders, _probe) = ready_subscribers(
+                &broker,
+                &request,
+                &[Tool::Mosquitto],
+                &["-V", "5", "-F", "%R|%p", "-C", "2"],
+            );
+            let responder = responders.into_iter().next().unwrap();
+            let mut c = tool.command("rr");
+            c.args([
+                "-h",
+                &broker.0,
+                "-p",
+                &broker.1.to_string(),
+                "-t",
+                &request,
+                "-e",
+                &response,
+                "-m",
+                "ping",
+                "-v",
+                "-V",
+                version,
+                "-W",
+                "10",
+            ]);
+            c.stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            let requester = c.spawn().unwrap();
+            responder.wait_for_lines_or_bytes(2);
+            reference_pub(&broker, &["-t", &response, "-m", "pong"]);
+            let out = requester.wait_with_output().unwrap();
+            let (_, seen, _) = responder.finish();
+            outputs.push((
+                version,
+                out.status.code(),
+                text(&out.stdout).replace(&base, "BASE"),
+                text(&seen).replace(&base, "BASE"),
+            ));
+        }
+    }
+    assert_eq!(outputs[1], outputs[0], "MQTT 5");
+    assert_eq!(outputs[3], outputs[2], "MQTT 3.1.1");
+    assert_eq!(outputs[0].2, "BASE/response pong\n");
+    assert_eq!(
+        outputs[0].3, "|1\nBASE/response|ping\n",
+        "the probe, then the request with its Response Topic"
+    );
+    // No response: -W.
+    for tool in BOTH {
+        let base = unique("rr-none");
+        let out = run(
+            tool,
+            "rr",
+            &broker,
+            &[
+                "-t",
+                &base,
+                "-e",
+                &format!("{base}/r"),
+                "-m",
+                "x",
+                "-W",
+                "1",
+            ],
+            b"",
+        );
+        assert_eq!(
+            (out.status.code(), text(&out.stderr)),
+            (Some(27), "Timed out\n".to_owned()),
+            "{tool:?}"
+        );
+    }
+}
