@@ -84,8 +84,8 @@
 //! by default, `SMOL_THREADS` to change), so `block_on` alone can await the
 //! client's futures;
 //! [`Client::connect_with`](crate::Client::connect_with) spawns them on an
-//! executor of yours instead. Handlers run on the `blocking` crate's thread
-//! pool rather than on tokio's.
+//! executor of yours instead. Handlers run on mqtt-smol's own pool of
+//! blocking threads rather than on tokio's.
 //!
 //! ```no_run
 //! # // guide: examples/hello_world.rs

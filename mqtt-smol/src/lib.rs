@@ -66,8 +66,9 @@
 //! the core with bytes, time and transport events, and routes its events;
 //! the dispatcher task hands messages to handlers and callbacks in order.
 //! Handlers are ordinary closures that may block (even on this client's
-//! futures), so they run on the `blocking` crate's pool (shared by the
-//! process; threads are made on demand, at most 500, and end when idle), one
+//! futures), so they run on a pool of threads of this crate (shared by the
+//! process; threads are made on demand, at most 500, and end after half a
+//! second without work, the policy of the `blocking` crate), one
 //! batch at a time, never on the executor thread that runs the driver. Host
 //! names are resolved on that pool too. The futures of this crate only
 //! wait on channels and timers of `async-io`, so they work on any executor
@@ -99,8 +100,8 @@
 //! copies of one publish. Give each subscription an MQTT 5 identifier to
 //! have each copy reach only its own handler.
 //!
-//! Handlers and callbacks run one at a time, in arrival order, on the
-//! `blocking` pool. A handler that panics does not stop the client: the
+//! Handlers and callbacks run one at a time, in arrival order, on that
+//! pool. A handler that panics does not stop the client: the
 //! panic is caught (the panic hook reports it on stderr as usual), the other
 //! handlers matching that message still get it, every later message is
 //! dispatched as before, and the handler stays installed. The panicking
@@ -132,6 +133,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod guide;
+mod pool;
 mod runtime;
 
 pub use runtime::{Smol, SmolSocket, SmolTimer};

@@ -12,8 +12,9 @@ use std::time::Instant;
 
 /// The async-io runtime: sockets and timers of `async-io`'s reactor,
 /// smol's global executor for [`Client::connect`](crate::Client::connect)
-/// (feature `smol`, on by default), the `blocking` pool for handlers and
-/// host-name lookups.
+/// (feature `smol`, on by default), a pool of threads of this crate for
+/// handlers and host-name lookups (one per process, threads started on
+/// demand and ended after half a second without work).
 ///
 /// Works on any executor that can run async-io futures (smol's,
 /// `async_executor`, `futures_lite::future::block_on`, even tokio's, with
@@ -46,14 +47,14 @@ impl Runtime for Smol {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        blocking::unblock(f)
+        crate::pool::unblock(f)
     }
 
     fn resolve(
         host: String,
         port: u16,
     ) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send {
-        blocking::unblock(move || (host.as_str(), port).to_socket_addrs().map(|a| a.collect()))
+        crate::pool::unblock(move || (host.as_str(), port).to_socket_addrs().map(|a| a.collect()))
     }
 
     async fn connect(addr: SocketAddr) -> io::Result<SmolSocket> {
@@ -168,6 +169,25 @@ impl Timer for SmolTimer {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    /// Runs in `.ci/run`'s `cargo test -p mqtt-smol --no-default-features --lib`.
+    #[cfg(not(feature = "smol"))]
+    #[test]
+    fn connect_without_the_smol_feature_fails_with_no_runtime_and_says_what_to_do() {
+        let r = futures_lite::future::block_on(crate::Client::connect(
+            "mqtt://127.0.0.1:1883",
+            crate::Options::new(),
+        ));
+        let Err(e) = r else {
+            panic!("connected without an executor")
+        };
+        assert!(matches!(e, mqtt_adapter::Error::NoRuntime { .. }), "{e:?}");
+        let text = e.to_string();
+        assert!(
+            text.contains("`smol` feature") && text.contains("connect_with"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn reads_land_in_the_spare_capacity_after_what_is_buffered() {

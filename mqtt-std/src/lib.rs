@@ -79,11 +79,12 @@
 //! 2. all those tasks, of every client in the process, run on **one
 //!    executor thread** (`mqtt-std`), started by the first
 //!    [`Client::connect`] and kept until the process exits. It runs
-//!    `async_io::block_on` over an `async_executor::Executor`, so while the
-//!    tasks are idle it waits in async-io's reactor (epoll) itself;
-//! 3. handlers and callbacks run on the `blocking` crate's pool, shared by
-//!    the process (threads made on demand while batches run at once, at most
-//!    500, ended after a second idle), one batch at a time per client and in
+//!    `async_io::block_on` over a run queue of tasks, so while the tasks are
+//!    idle it waits in async-io's reactor (epoll) itself; a task that panics
+//!    ends alone (the other clients go on);
+//! 3. handlers and callbacks run on mqtt-smol's pool of blocking threads,
+//!    shared by the process (threads made on demand while batches run at
+//!    once, at most 500, ended after half a second idle), one batch at a time per client and in
 //!    arrival order, never on the executor thread: a handler may block, call
 //!    back into the client, even wait for an acknowledgement. Host names are
 //!    resolved on that pool too;
