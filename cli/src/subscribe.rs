@@ -138,7 +138,8 @@ pub async fn run(args: SubArgs, props: PropertyArgs) -> Result<(), Failure> {
             Duration::from_secs(1),
             Duration::from_secs(10),
         ))
-        .initial_connect_timeout(Duration::ZERO);
+        .initial_connect_timeout(Duration::ZERO)
+        .manual_acks(true);
     // Messages a persistent session stored arrive right after CONNACK,
     // before the SUBSCRIBE below is answered and its stream exists: they
     // reach no stream, so they come through `on_unhandled`. The callback runs
@@ -259,6 +260,9 @@ async fn receive(
                 "the client stopped: the connection is closed".into(),
             ));
         };
+        // Acknowledged once printed (or skipped): a tool killed before
+        // printing a message gets it again from a persistent session.
+        let _done = AckWhenDone(&m);
         // mosquitto_sub's order: --retained-only, -R, -T, --remove-retained.
         if args.retained_only && !m.retain() {
             return Ok(());
@@ -298,6 +302,18 @@ async fn receive(
             .map_err(|e| Failure::Error(format!("cannot write to stdout: {e}")))?;
         drop(out);
         printed += 1;
+    }
+}
+
+/// Acknowledges its message when dropped (manual acks: PUBACK / PUBREC
+/// after the message is written to stdout, not when it arrives).
+struct AckWhenDone<'a>(&'a mqtt_tokio::Message);
+
+impl Drop for AckWhenDone<'_> {
+    fn drop(&mut self) {
+        // Fails only when the connection it came on is gone: the broker
+        // sends it again, which is what an unacknowledged message is for.
+        let _ = self.0.ack();
     }
 }
 

@@ -207,6 +207,17 @@ impl Running {
         (out.status.code(), stdout, stderr)
     }
 
+    /// Kills the process (SIGKILL) and gives everything it wrote to stdout
+    /// before it died.
+    pub fn kill_and_output(mut self) -> String {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        let _ = child.wait();
+        // The pipe is closed now; the reader thread copies what is left.
+        std::thread::sleep(Duration::from_millis(200));
+        self.output()
+    }
+
     /// Kills the process (SIGKILL): no DISCONNECT, so the broker sends the will.
     pub fn kill(mut self) {
         let mut child = self.child.take().unwrap();
