@@ -1,0 +1,397 @@
+//! Fail-over across a clustered broker with the session kept: a private
+//! three-node NATS cluster (JetStream, MQTT listener on each node, sessions
+//! in streams replicated 3 times), a publisher and a subscriber with
+//! persistent sessions and all three nodes as fail-over servers; the node
+//! the publisher is on is killed mid-stream, later the subscriber's.
+//!
+//! CI runs 2,000 messages; the full run is
+//! `NATS_FAILOVER_MESSAGES=20000 cargo test -p mqtt-sansio-cli --test nats_cluster -- --nocapture`.
+//! Needs `nats-server` (Debian's `nats-server` package; `.ci/run` installs it).
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_lite::StreamExt;
+use mqtt_tokio::{Client, Options, Publish, QoS, ReconnectPolicy};
+
+/// One node of the cluster: its process, killed on drop.
+struct Node {
+    child: Option<Child>,
+    mqtt: u16,
+    conf: std::path::PathBuf,
+    log: std::path::PathBuf,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Node {
+    fn url(&self) -> String {
+        format!("mqtt://127.0.0.1:{}", self.mqtt)
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    /// Starts (again) with its configuration and store.
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        self.child = Some(
+            Command::new("nats-server")
+                .args(["-c", self.conf.to_str().unwrap()])
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .unwrap(),
+        );
+    }
+
+    /// Waits until the node takes an MQTT session (it runs and the
+    /// JetStream cluster has a quorum).
+    async fn ready(&self) {
+        let url = self.url();
+        let end = Instant::now() + Duration::from_secs(60);
+        loop {
+            let o = Options::new()
+                .client_id(format!("probe-{}", self.mqtt))
+                .connect_timeout(Duration::from_secs(5));
+            let ok = match Client::connect(&url, o).await {
+                Ok(c) => c.disconnect().await.is_ok(),
+                Err(_) => false,
+            };
+            if ok {
+                return;
+            }
+            assert!(
+                Instant::now() < end,
+                "NATS node {url} never took an MQTT session"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
+struct Cluster {
+    nodes: Vec<Node>,
+    _dir: tempfile::TempDir,
+}
+
+fn port() -> u16 {
+    mqtt_testkit::free_loopback_port().expect("a free port")
+}
+
+/// What a user configures on each node (written down in the README's
+/// "Scaling out"): a cluster route to the others, JetStream with a store of
+/// its own, and an MQTT listener whose session streams have 3 replicas.
+fn config(name: &str, client: u16, cluster: u16, mqtt: u16, routes: &[u16], store: &str) -> String {
+    let routes: Vec<String> = routes
+        .iter()
+        .map(|p| format!("\"nats-route://127.0.0.1:{p}\""))
+        .collect();
+    format!(
+        "server_name: {name}\n\
+         listen: 127.0.0.1:{client}\n\
+         jetstream {{ store_dir: \"{store}\" }}\n\
+         cluster {{ name: mqtt-test, listen: 127.0.0.1:{cluster}, routes: [{}] }}\n\
+         mqtt {{ listen: 127.0.0.1:{mqtt}, stream_replicas: 3 }}\n",
+        routes.join(", ")
+    )
+}
+
+impl Cluster {
+    /// Starts three nodes and waits until each takes an MQTT session (the
+    /// JetStream cluster has a leader). `None` (SKIPPED, or a failure in CI)
+    /// when there is no `nats-server`.
+    fn start() -> Option<Cluster> {
+        if Command::new("nats-server")
+            .arg("--version")
+            .output()
+            .is_err()
+        {
+            let line = "SKIPPED: nats_cluster needs nats-server (Debian's nats-server)";
+            if std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true")) {
+                panic!("{line} (CI=true: a missing tool fails the test in CI)");
+            }
+            eprintln!("{line}");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let ports: Vec<(u16, u16, u16)> = (0..3).map(|_| (port(), port(), port())).collect();
+        let mut nodes = Vec::new();
+        for (i, &(client, cluster, mqtt)) in ports.iter().enumerate() {
+            let routes: Vec<u16> = ports
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, p)| p.1)
+                .collect();
+            let store = dir.path().join(format!("n{i}"));
+            let conf = dir.path().join(format!("n{i}.conf"));
+            std::fs::write(
+                &conf,
+                config(
+                    &format!("n{i}"),
+                    client,
+                    cluster,
+                    mqtt,
+                    &routes,
+                    store.to_str().unwrap(),
+                ),
+            )
+            .unwrap();
+            let mut node = Node {
+                child: None,
+                mqtt,
+                conf,
+                log: dir.path().join(format!("n{i}.log")),
+            };
+            node.spawn();
+            nodes.push(node);
+        }
+        let cluster = Cluster { nodes, _dir: dir };
+        let rt = runtime();
+        for node in &cluster.nodes {
+            rt.block_on(node.ready());
+        }
+        Some(cluster)
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// An error with its sources.
+fn mqtt_tokio_error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(x) = source {
+        s.push_str(": ");
+        s.push_str(&x.to_string());
+        source = x.source();
+    }
+    s
+}
+
+fn messages() -> usize {
+    std::env::var("NATS_FAILOVER_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000)
+}
+
+/// A persistent session that tries `first`, then the others in order.
+fn options(id: &str, servers: &[String]) -> Options {
+    let mut o = Options::new()
+        .client_id(id)
+        .clean_session(false)
+        .keep_alive(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(10))
+        .reconnect(ReconnectPolicy::backoff(
+            Duration::from_millis(50),
+            Duration::from_millis(500),
+        ));
+    for s in servers {
+        o = o.server(s.clone());
+    }
+    o
+}
+
+#[test]
+fn publisher_and_subscriber_fail_over_with_their_sessions_and_lose_no_qos1_message() {
+    let Some(mut cluster) = Cluster::start() else {
+        return;
+    };
+    let n = messages();
+    let urls: Vec<String> = cluster.nodes.iter().map(Node::url).collect();
+    let topic = format!("failover/{}", std::process::id());
+    let rt = runtime();
+
+    // Subscriber on node 1 (then 2, 0), publisher on node 0 (then 1, 2).
+    let received: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let reconnects = Arc::new(Mutex::new(Vec::<(String, Instant)>::new()));
+    let sub_id = format!("failover-sub-{}", std::process::id());
+    let pub_id = format!("failover-pub-{}", std::process::id());
+
+    rt.block_on(async {
+        let r = reconnects.clone();
+        let sub_options =
+            options(&sub_id, &[urls[2].clone(), urls[0].clone()]).on_connect(move |i| {
+                if i.reconnect {
+                    r.lock()
+                        .unwrap()
+                        .push((format!("subscriber to {}", i.server), Instant::now()));
+                }
+            });
+        let subscriber = Client::connect(&urls[1], sub_options)
+            .await
+            .expect("subscriber connects");
+        let mut stream = subscriber
+            .subscribe_stream([(topic.as_str(), QoS::AtLeastOnce)])
+            .await
+            .expect("subscribed");
+        let got = received.clone();
+        let reading = tokio::spawn(async move {
+            while let Some(m) = stream.next().await {
+                let p = m.payload_str().unwrap_or("").to_owned();
+                *got.lock().unwrap().entry(p).or_default() += 1;
+            }
+        });
+
+        let r = reconnects.clone();
+        let pub_options =
+            options(&pub_id, &[urls[1].clone(), urls[2].clone()]).on_connect(move |i| {
+                if i.reconnect {
+                    r.lock()
+                        .unwrap()
+                        .push((format!("publisher to {}", i.server), Instant::now()));
+                }
+            });
+        let publisher = Client::connect(&urls[0], pub_options)
+            .await
+            .expect("publisher connects");
+
+        // QoS 2: NATS refuses it by closing the connection; the client gives
+        // a typed error instead of resending it forever (a client of its own,
+        // so that its reconnects are not counted as fail-overs).
+        let q2_client = Client::connect(&urls[2], options(&format!("{pub_id}-q2"), &[]))
+            .await
+            .expect("connects");
+        let q2 = q2_client
+            .publish_with(Publish::new(topic.as_str(), "q2").qos(QoS::ExactlyOnce))
+            .await
+            .expect("taken");
+        let q2 = tokio::time::timeout(Duration::from_secs(60), q2)
+            .await
+            .expect("a QoS 2 publish to NATS does not hang");
+        let Err(q2) = q2 else {
+            panic!("NATS took a QoS 2 publish")
+        };
+        eprintln!("QoS 2 to NATS: {}", mqtt_tokio_error_chain(&q2));
+        let _ = q2_client.disconnect().await;
+
+        let mut handles = std::collections::VecDeque::new();
+        let mut failed = Vec::new();
+        let mut killed = Vec::new();
+        for i in 0..n {
+            if i == n * 3 / 10 {
+                cluster.nodes[0].kill();
+                killed.push(("the publisher's node (n0)", Instant::now()));
+            }
+            if i == n * 6 / 10 {
+                // With two of three nodes down JetStream has no quorum and no
+                // node takes a session: n0 comes back (with its store) first.
+                cluster.nodes[0].spawn();
+                cluster.nodes[0].ready().await;
+                cluster.nodes[1].kill();
+                killed.push(("the subscriber's node (n1)", Instant::now()));
+            }
+            let h = publisher
+                .publish_with(
+                    Publish::new(topic.as_str(), format!("m{i:06}")).qos(QoS::AtLeastOnce),
+                )
+                .await
+                .expect("taken");
+            handles.push_back((i, h));
+            while handles.len() > 20 {
+                let (i, h) = handles.pop_front().unwrap();
+                match tokio::time::timeout(Duration::from_secs(30), h).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => failed.push((i, e.to_string())),
+                    Err(_) => panic!(
+                        "publish {i} not acknowledged in 30 s (connected: {})",
+                        publisher.is_connected()
+                    ),
+                }
+            }
+            if i % (n / 10).max(1) == 0 {
+                eprintln!(
+                    "{:?}: {i} published, {} received",
+                    Instant::now(),
+                    received.lock().unwrap().len()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        for (i, h) in handles {
+            if let Err(e) = h.await {
+                failed.push((i, e.to_string()));
+            }
+        }
+        assert!(
+            failed.is_empty(),
+            "publishes failed: {:?}",
+            &failed[..failed.len().min(5)]
+        );
+
+        // Everything acknowledged by the cluster reaches the subscriber.
+        let end = Instant::now() + Duration::from_secs(60);
+        while received.lock().unwrap().len() < n && Instant::now() < end {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let got = received.lock().unwrap().clone();
+        let lost: Vec<String> = (0..n)
+            .map(|i| format!("m{i:06}"))
+            .filter(|p| !got.contains_key(p))
+            .collect();
+        let duplicates: usize = got.values().map(|c| c - 1).sum();
+        let reconnects = reconnects.lock().unwrap().clone();
+        for (k, (what, at)) in killed.iter().enumerate() {
+            let until = killed.get(k + 1).map(|(_, t)| *t);
+            for client in ["publisher", "subscriber"] {
+                let after = |t: &Instant| t > at && until.map_or(true, |u| *t < u);
+                if let Some((who, when)) = reconnects
+                    .iter()
+                    .find(|(w, t)| w.starts_with(client) && after(t))
+                {
+                    eprintln!(
+                        "killed {what}: {who} {} ms later",
+                        (*when - *at).as_millis()
+                    );
+                }
+            }
+        }
+        eprintln!(
+            "{n} QoS 1 messages: {} received, {} lost, {duplicates} duplicates; reconnects: {:?}",
+            got.len(),
+            lost.len(),
+            reconnects.iter().map(|(w, _)| w).collect::<Vec<_>>()
+        );
+        assert!(
+            lost.is_empty(),
+            "lost {} messages, for example {:?}",
+            lost.len(),
+            &lost[..lost.len().min(5)]
+        );
+        assert!(
+            reconnects.iter().any(|(w, _)| w.starts_with("publisher")),
+            "the publisher failed over"
+        );
+        assert!(
+            reconnects.iter().any(|(w, _)| w.starts_with("subscriber")),
+            "the subscriber failed over"
+        );
+        let _ = publisher.disconnect().await;
+        let _ = subscriber.disconnect().await;
+        reading.abort();
+    });
+}
