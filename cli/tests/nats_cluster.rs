@@ -395,3 +395,177 @@ fn publisher_and_subscriber_fail_over_with_their_sessions_and_lose_no_qos1_messa
         reading.abort();
     });
 }
+
+fn scale_clients() -> usize {
+    std::env::var("NATS_SCALE_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300)
+}
+
+/// The value at quantile `q` of sorted `v`.
+fn quantile(v: &[u128], q: f64) -> u128 {
+    if v.is_empty() {
+        return 0;
+    }
+    v[((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1]
+}
+
+#[test]
+fn clients_of_a_killed_node_spread_over_the_survivors_and_lose_nothing() {
+    let Some(mut cluster) = Cluster::start() else {
+        return;
+    };
+    let clients = scale_clients();
+    let urls: Vec<String> = cluster.nodes.iter().map(Node::url).collect();
+    let base = format!("scale/{}", std::process::id());
+    let rt = runtime();
+    rt.block_on(async {
+        // Who is connected where, and when each reconnect happened.
+        let events: Arc<Mutex<Vec<(usize, String, bool, Instant)>>> = Arc::default();
+        let received: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        // Failed connection attempts (the first retries of the dead node).
+        let attempts: Arc<Mutex<Vec<(usize, Instant)>>> = Arc::default();
+
+        // The counting subscriber stays on node 2, which is not killed.
+        let sub_id = format!("scale-sub-{}", std::process::id());
+        let subscriber = Client::connect(&urls[2], options(&sub_id, &[urls[1].clone()]))
+            .await
+            .expect("subscriber connects");
+        let filter = format!("{base}/#");
+        let mut stream = subscriber
+            .subscribe_stream([(filter.as_str(), QoS::AtLeastOnce)])
+            .await
+            .expect("subscribed");
+        let got = received.clone();
+        let reading = tokio::spawn(async move {
+            while let Some(m) = stream.next().await {
+                let p = m.payload_str().unwrap_or("").to_owned();
+                *got.lock().unwrap().entry(p).or_default() += 1;
+            }
+        });
+
+        // Each client's server order is its own: its first node by its
+        // number, the other two swapped for every other client, so that a
+        // dead node's clients split over both survivors.
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+        let failed: Arc<Mutex<Vec<String>>> = Arc::default();
+        let mut tasks = Vec::new();
+        for k in 0..clients {
+            let mut order: Vec<String> = (0..3).map(|j| urls[(k + j) % 3].clone()).collect();
+            if (k / 3) % 2 == 1 {
+                order.swap(1, 2);
+            }
+            let ev = events.clone();
+            let tries = attempts.clone();
+            let o = options(&format!("scale-{}-{k}", std::process::id()), &order[1..])
+                // A wider backoff than the other test's: each client's first
+                // retry is drawn from [0.5 s, 1 s], spreading the reconnects.
+                .reconnect(ReconnectPolicy::backoff(Duration::from_secs(1), Duration::from_secs(5)))
+                .on_connect(move |i| ev.lock().unwrap().push((k, i.server.clone(), i.reconnect, Instant::now())))
+                .on_connect_failed(move |_| tries.lock().unwrap().push((k, Instant::now())));
+            let client = Client::connect(&order[0], o).await.expect("connects");
+            let (stop, acked, failed) = (stop.clone(), acked.clone(), failed.clone());
+            let topic = format!("{base}/{k}");
+            tasks.push(tokio::spawn(async move {
+                // Spread over the second, then one QoS 1 publish a second.
+                tokio::time::sleep(Duration::from_millis((k * 997 % 1000) as u64)).await;
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                let mut seq = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    tick.tick().await;
+                    let payload = format!("{k}-{seq}");
+                    seq += 1;
+                    match client.publish_with(Publish::new(topic.as_str(), payload.clone()).qos(QoS::AtLeastOnce)).await {
+                        Ok(h) => match h.await {
+                            Ok(_) => acked.lock().unwrap().push(payload),
+                            Err(e) => failed.lock().unwrap().push(format!("{payload}: {e}")),
+                        },
+                        Err(e) => failed.lock().unwrap().push(format!("{payload}: {e}")),
+                    }
+                }
+                let _ = client.disconnect().await;
+            }));
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let on_killed: Vec<usize> = (0..clients).filter(|k| k % 3 == 0).collect();
+        let killed_at = Instant::now();
+        cluster.nodes[0].kill();
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in tasks {
+            let _ = t.await;
+        }
+        let acked = acked.lock().unwrap().clone();
+        let end = Instant::now() + Duration::from_secs(60);
+        loop {
+            let missing = {
+                let got = received.lock().unwrap();
+                acked.iter().filter(|p| !got.contains_key(*p)).count()
+            };
+            if missing == 0 || Instant::now() > end {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let got = received.lock().unwrap().clone();
+        let lost: Vec<&String> = acked.iter().filter(|p| !got.contains_key(*p)).collect();
+        let duplicates: usize = got.values().map(|c| c - 1).sum();
+        let failed = failed.lock().unwrap().clone();
+
+        // Reconnects of the killed node's clients: when, and where to.
+        let events = events.lock().unwrap().clone();
+        let mut times: Vec<u128> = Vec::new();
+        let mut landed: HashMap<String, usize> = HashMap::new();
+        for &k in &on_killed {
+            if let Some((_, server, _, at)) = events.iter().find(|(c, _, re, at)| *c == k && *re && *at > killed_at) {
+                times.push((*at - killed_at).as_millis());
+                *landed.entry(server.clone()).or_default() += 1;
+            }
+        }
+        times.sort_unstable();
+        let attempts = attempts.lock().unwrap().clone();
+        let mut first_retry: Vec<u128> = on_killed
+            .iter()
+            .filter_map(|&k| attempts.iter().find(|(c, at)| *c == k && *at > killed_at))
+            .map(|(_, at)| (*at - killed_at).as_millis())
+            .collect();
+        first_retry.sort_unstable();
+        eprintln!(
+            "first retry after the kill: p0 {} ms, p50 {} ms, p100 {} ms ({} clients)",
+            first_retry.first().copied().unwrap_or(0),
+            quantile(&first_retry, 0.5),
+            quantile(&first_retry, 1.0),
+            first_retry.len()
+        );
+        let names: HashMap<&String, &str> = urls.iter().zip(["n0", "n1", "n2"]).collect();
+        let landed: Vec<(&str, usize)> = landed.iter().map(|(u, c)| (names[u], *c)).collect();
+        let per_second: Vec<usize> = (0..20)
+            .map(|s| times.iter().filter(|t| **t / 1000 == s).count())
+            .collect();
+        eprintln!(
+            "{clients} clients, {} on the killed node; reconnected {} of them: p50 {} ms, p90 {} ms, max {} ms; \
+             per second after the kill {per_second:?}; landed on {landed:?}; {} QoS 1 acknowledged, {} lost, \
+             {duplicates} duplicates, {} failed",
+            on_killed.len(),
+            times.len(),
+            quantile(&times, 0.5),
+            quantile(&times, 0.9),
+            quantile(&times, 1.0),
+            acked.len(),
+            lost.len(),
+            failed.len()
+        );
+        assert_eq!(times.len(), on_killed.len(), "every client of the killed node is back");
+        assert!(quantile(&times, 1.0) < 20_000, "all back within 20 s");
+        assert!(lost.is_empty(), "lost {} acknowledged messages: {:?}", lost.len(), &lost[..lost.len().min(5)]);
+        assert!(failed.is_empty(), "failed publishes: {:?}", &failed[..failed.len().min(5)]);
+        assert_eq!(landed.len(), 2, "the killed node's clients went to both survivors: {landed:?}");
+        for (node, count) in &landed {
+            assert!(*count >= on_killed.len() / 4, "{node} took only {count}: {landed:?}");
+        }
+        let _ = subscriber.disconnect().await;
+        reading.abort();
+    });
+}
