@@ -396,6 +396,9 @@ fn publisher_and_subscriber_fail_over_with_their_sessions_and_lose_no_qos1_messa
     });
 }
 
+/// Each CONNACK: client number, server, whether a reconnect, when.
+type Connects = Arc<Mutex<Vec<(usize, String, bool, Instant)>>>;
+
 fn scale_clients() -> usize {
     std::env::var("NATS_SCALE_CLIENTS")
         .ok()
@@ -422,7 +425,7 @@ fn clients_of_a_killed_node_spread_over_the_survivors_and_lose_nothing() {
     let rt = runtime();
     rt.block_on(async {
         // Who is connected where, and when each reconnect happened.
-        let events: Arc<Mutex<Vec<(usize, String, bool, Instant)>>> = Arc::default();
+        let events: Connects = Arc::default();
         let received: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
         // Failed connection attempts (the first retries of the dead node).
         let attempts: Arc<Mutex<Vec<(usize, Instant)>>> = Arc::default();
