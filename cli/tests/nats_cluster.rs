@@ -453,6 +453,8 @@ fn clients_of_a_killed_node_spread_over_the_survivors_and_lose_nothing() {
         // dead node's clients split over both survivors.
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+        // Survivors' publishes: when sent, how long until acknowledged.
+        let survivor_latency: Arc<Mutex<Vec<(Instant, u128)>>> = Arc::default();
         let failed: Arc<Mutex<Vec<String>>> = Arc::default();
         let mut tasks = Vec::new();
         for k in 0..clients {
@@ -470,6 +472,7 @@ fn clients_of_a_killed_node_spread_over_the_survivors_and_lose_nothing() {
                 .on_connect_failed(move |_| tries.lock().unwrap().push((k, Instant::now())));
             let client = Client::connect(&order[0], o).await.expect("connects");
             let (stop, acked, failed) = (stop.clone(), acked.clone(), failed.clone());
+            let latency = survivor_latency.clone();
             let topic = format!("{base}/{k}");
             tasks.push(tokio::spawn(async move {
                 // Spread over the second, then one QoS 1 publish a second.
@@ -480,9 +483,15 @@ fn clients_of_a_killed_node_spread_over_the_survivors_and_lose_nothing() {
                     tick.tick().await;
                     let payload = format!("{k}-{seq}");
                     seq += 1;
+                    let sent = Instant::now();
                     match client.publish_with(Publish::new(topic.as_str(), payload.clone()).qos(QoS::AtLeastOnce)).await {
                         Ok(h) => match h.await {
-                            Ok(_) => acked.lock().unwrap().push(payload),
+                            Ok(_) => {
+                                if k % 3 != 0 {
+                                    latency.lock().unwrap().push((sent, sent.elapsed().as_millis()));
+                                }
+                                acked.lock().unwrap().push(payload)
+                            }
                             Err(e) => failed.lock().unwrap().push(format!("{payload}: {e}")),
                         },
                         Err(e) => failed.lock().unwrap().push(format!("{payload}: {e}")),
@@ -541,6 +550,21 @@ fn clients_of_a_killed_node_spread_over_the_survivors_and_lose_nothing() {
             quantile(&first_retry, 0.5),
             quantile(&first_retry, 1.0),
             first_retry.len()
+        );
+        let mut during: Vec<u128> = survivor_latency
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(at, _)| *at > killed_at)
+            .map(|(_, l)| *l)
+            .collect();
+        during.sort_unstable();
+        eprintln!(
+            "survivors' QoS 1 publishes after the kill: {} acknowledged, p50 {} ms, p99 {} ms, max {} ms",
+            during.len(),
+            quantile(&during, 0.5),
+            quantile(&during, 0.99),
+            quantile(&during, 1.0)
         );
         let names: HashMap<&String, &str> = urls.iter().zip(["n0", "n1", "n2"]).collect();
         let landed: Vec<(&str, usize)> = landed.iter().map(|(u, c)| (names[u], *c)).collect();
