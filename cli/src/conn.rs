@@ -360,6 +360,24 @@ impl ConnArgs {
     }
 }
 
+/// Disconnects `client` (with the `disconnect` properties of `-D`) after the
+/// tool's work ended with `result`; the work's error comes first.
+pub async fn finish(
+    client: &mqtt_tokio::Client,
+    disconnect: mqtt_tokio::Properties,
+    result: Result<(), Failure>,
+) -> Result<(), Failure> {
+    let options = mqtt_tokio::DisconnectOptions {
+        properties: disconnect,
+        ..mqtt_tokio::DisconnectOptions::default()
+    };
+    let closed = client
+        .disconnect_with(mqtt_tokio::DEFAULT_DISCONNECT_TIMEOUT, options)
+        .await;
+    result?;
+    closed.map_err(Failure::error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

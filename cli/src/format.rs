@@ -5,7 +5,38 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Local};
+use clap::Args;
 use mqtt_tokio::Message;
+
+/// How `sub` and `rr` print: `-N`, `-v`, `-F`, `--pretty`.
+#[derive(Args, Debug, Clone)]
+pub struct PrintArgs {
+    /// No newline after each message.
+    #[arg(short = 'N')]
+    pub no_eol: bool,
+    /// Print the topic, a space, then the payload.
+    #[arg(short = 'v', long = "verbose")]
+    pub verbose: bool,
+    /// Output format (see below).
+    #[arg(short = 'F', value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Indent the JSON of %j / %J.
+    #[arg(long)]
+    pub pretty: bool,
+}
+
+impl PrintArgs {
+    /// The printer these flags describe; a `-F` it cannot honour is a usage error.
+    pub fn printer(&self) -> Result<Printer, crate::Failure> {
+        Printer::new(
+            self.format.as_deref(),
+            self.verbose,
+            self.no_eol,
+            self.pretty,
+        )
+        .map_err(crate::Failure::Usage)
+    }
+}
 
 /// One piece of a `-F` format string.
 #[derive(Debug, Clone, PartialEq, Eq)]

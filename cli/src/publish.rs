@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::{ArgGroup, Args};
-use mqtt_tokio::{Client, DisconnectOptions, Publish, QoS};
+use mqtt_tokio::{Client, Publish, QoS};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 use crate::conn::{parse_qos, ConnArgs};
@@ -34,21 +34,11 @@ pub struct PubArgs {
     /// Topic to publish to.
     #[arg(short = 't', long = "topic")]
     pub topic: Option<String>,
-    /// The message (payload).
-    #[arg(short = 'm', long = "message", allow_hyphen_values = true)]
-    pub message: Option<String>,
-    /// Send this file's contents as the message.
-    #[arg(short = 'f', long = "file")]
-    pub file: Option<String>,
+    #[command(flatten)]
+    pub source: Source,
     /// Read stdin and send each line as a message (the connection stays open until end of input).
     #[arg(short = 'l', long = "stdin-line")]
     pub stdin_line: bool,
-    /// Read stdin until its end and send it all as one message.
-    #[arg(short = 's', long = "stdin-file")]
-    pub stdin_file: bool,
-    /// Send a zero-length message.
-    #[arg(short = 'n', long = "null-message")]
-    pub null_message: bool,
     /// QoS of the message.
     #[arg(short = 'q', long = "qos", value_parser = parse_qos, default_value = "0")]
     pub qos: QoS,
@@ -63,6 +53,46 @@ pub struct PubArgs {
     pub repeat_delay: f64,
 }
 
+/// Where one message's payload comes from: `-m`, `-f`, `-s`, `-n` (at most
+/// one of them, with `-l` for `pub`).
+#[derive(Args, Debug, Clone)]
+pub struct Source {
+    /// The message (payload).
+    #[arg(short = 'm', long = "message", allow_hyphen_values = true)]
+    pub message: Option<String>,
+    /// Send this file's contents as the message.
+    #[arg(short = 'f', long = "file")]
+    pub file: Option<String>,
+    /// Read stdin until its end and send it all as one message.
+    #[arg(short = 's', long = "stdin-file")]
+    pub stdin_file: bool,
+    /// Send a zero-length message.
+    #[arg(short = 'n', long = "null-message")]
+    pub null_message: bool,
+}
+
+impl Source {
+    /// The payload; `None` when no flag gave one.
+    pub async fn read(&self) -> Result<Option<Vec<u8>>, Failure> {
+        Ok(if let Some(m) = &self.message {
+            Some(m.clone().into_bytes())
+        } else if let Some(f) = &self.file {
+            Some(std::fs::read(f).map_err(|e| Failure::Error(format!("cannot read -f {f}: {e}")))?)
+        } else if self.null_message {
+            Some(Vec::new())
+        } else if self.stdin_file {
+            let mut all = Vec::new();
+            tokio::io::stdin()
+                .read_to_end(&mut all)
+                .await
+                .map_err(|e| Failure::Error(format!("cannot read stdin: {e}")))?;
+            Some(all)
+        } else {
+            None
+        })
+    }
+}
+
 /// Runs `mqtt pub`.
 pub async fn run(args: PubArgs, props: PropertyArgs) -> Result<(), Failure> {
     let target = args.conn.target()?;
@@ -71,19 +101,9 @@ pub async fn run(args: PubArgs, props: PropertyArgs) -> Result<(), Failure> {
         .clone()
         .or_else(|| target.topic.clone())
         .ok_or_else(|| Failure::Usage("Both topic and message must be supplied.".into()))?;
-    let one = if let Some(m) = &args.message {
-        Some(m.clone().into_bytes())
-    } else if let Some(f) = &args.file {
-        Some(std::fs::read(f).map_err(|e| Failure::Error(format!("cannot read -f {f}: {e}")))?)
-    } else if args.null_message {
-        Some(Vec::new())
-    } else if args.stdin_file {
-        let mut all = Vec::new();
-        tokio::io::stdin()
-            .read_to_end(&mut all)
-            .await
-            .map_err(|e| Failure::Error(format!("cannot read stdin: {e}")))?;
-        Some(all)
+    let one = args.source.read().await?;
+    let one = if one.is_some() {
+        one
     } else if args.stdin_line {
         None
     } else {
@@ -159,15 +179,7 @@ pub async fn run(args: PubArgs, props: PropertyArgs) -> Result<(), Failure> {
         Ok::<(), Failure>(())
     }
     .await;
-    let options = DisconnectOptions {
-        properties: disconnect,
-        ..DisconnectOptions::default()
-    };
-    let closed = client
-        .disconnect_with(mqtt_tokio::DEFAULT_DISCONNECT_TIMEOUT, options)
-        .await;
-    result?;
-    closed.map_err(Failure::error)
+    crate::conn::finish(&client, disconnect, result).await
 }
 
 fn check(ack: mqtt_tokio::PublishAck) -> Result<(), Failure> {

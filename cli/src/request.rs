@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use clap::{ArgGroup, Args};
 use futures_lite::StreamExt;
-use mqtt_tokio::{ByteStr, Client, DisconnectOptions, ProtocolVersion, Publish, QoS};
+use mqtt_tokio::{ByteStr, Client, ProtocolVersion, Publish, QoS};
 
 use crate::conn::{parse_qos, ConnArgs};
-use crate::format::Printer;
+use crate::format::PrintArgs;
 use crate::props::{PropertyArgs, Stage};
 use crate::subscribe::within;
 use crate::Failure;
@@ -37,17 +37,8 @@ pub struct RrArgs {
     #[arg(short = 'e', long = "response-topic")]
     pub response_topic: String,
     /// The request's payload.
-    #[arg(short = 'm', long = "message", allow_hyphen_values = true)]
-    pub message: Option<String>,
-    /// Send this file's contents as the request.
-    #[arg(short = 'f', long = "file")]
-    pub file: Option<String>,
-    /// Read stdin until its end and send it as the request.
-    #[arg(short = 's', long = "stdin-file")]
-    pub stdin_file: bool,
-    /// Send an empty request.
-    #[arg(short = 'n', long = "null-message")]
-    pub null_message: bool,
+    #[command(flatten)]
+    pub source: crate::publish::Source,
     /// QoS of the request and of the response topic's subscription.
     #[arg(short = 'q', long = "qos", value_parser = parse_qos, default_value = "0")]
     pub qos: QoS,
@@ -57,18 +48,8 @@ pub struct RrArgs {
     /// Give up after this many seconds: "Timed out", exit status 27.
     #[arg(short = 'W', long = "timeout")]
     pub timeout: Option<u64>,
-    /// No newline after the response.
-    #[arg(short = 'N')]
-    pub no_eol: bool,
-    /// Print the response's topic, a space, then its payload.
-    #[arg(short = 'v', long = "verbose")]
-    pub verbose: bool,
-    /// Output format, as for mqtt sub.
-    #[arg(short = 'F', value_name = "FORMAT")]
-    pub format: Option<String>,
-    /// Indent the JSON of %j / %J.
-    #[arg(long)]
-    pub pretty: bool,
+    #[command(flatten)]
+    pub print: PrintArgs,
 }
 
 /// Runs `mqtt rr`.
@@ -86,26 +67,9 @@ pub async fn run(args: RrArgs, props: PropertyArgs) -> Result<(), Failure> {
         mqtt_sansio::topic::validate_topic_name(t)
             .map_err(|e| Failure::Usage(format!("invalid {flag} topic \"{t}\": {e}")))?;
     }
-    let payload = if let Some(m) = &args.message {
-        m.clone().into_bytes()
-    } else if let Some(f) = &args.file {
-        std::fs::read(f).map_err(|e| Failure::Error(format!("cannot read -f {f}: {e}")))?
-    } else if args.stdin_file {
-        let mut all = Vec::new();
-        tokio::io::AsyncReadExt::read_to_end(&mut tokio::io::stdin(), &mut all)
-            .await
-            .map_err(|e| Failure::Error(format!("cannot read stdin: {e}")))?;
-        all
-    } else {
-        Vec::new()
-    };
-    let printer = Printer::new(
-        args.format.as_deref(),
-        args.verbose,
-        args.no_eol,
-        args.pretty,
-    )
-    .map_err(Failure::Usage)?;
+    // One of them is there: the argument group requires it.
+    let payload = args.source.read().await?.unwrap_or_default();
+    let printer = args.print.printer()?;
     let mut request_props = props.properties(Stage::Publish).map_err(Failure::Usage)?;
     let sub_props = props.properties(Stage::Subscribe).map_err(Failure::Usage)?;
     let disconnect = props
@@ -164,13 +128,5 @@ pub async fn run(args: RrArgs, props: PropertyArgs) -> Result<(), Failure> {
         }
     }
     .await;
-    let options = DisconnectOptions {
-        properties: disconnect,
-        ..DisconnectOptions::default()
-    };
-    let closed = client
-        .disconnect_with(mqtt_tokio::DEFAULT_DISCONNECT_TIMEOUT, options)
-        .await;
-    result?;
-    closed.map_err(Failure::error)
+    crate::conn::finish(&client, disconnect, result).await
 }

@@ -8,12 +8,11 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use futures_lite::StreamExt;
 use mqtt_tokio::{
-    ByteStr, Client, DisconnectOptions, Publish, QoS, ReconnectPolicy, SubscribeFilter,
-    SubscriptionOptions,
+    ByteStr, Client, Publish, QoS, ReconnectPolicy, SubscribeFilter, SubscriptionOptions,
 };
 
 use crate::conn::{parse_qos, ConnArgs};
-use crate::format::Printer;
+use crate::format::{PrintArgs, Printer};
 use crate::props::{PropertyArgs, Stage};
 use crate::Failure;
 
@@ -69,18 +68,8 @@ pub struct SubArgs {
     /// Give up after this many seconds: "Timed out", exit status 27.
     #[arg(short = 'W', long = "timeout")]
     pub timeout: Option<u64>,
-    /// No newline after each message.
-    #[arg(short = 'N')]
-    pub no_eol: bool,
-    /// Print the topic, a space, then the payload.
-    #[arg(short = 'v', long = "verbose")]
-    pub verbose: bool,
-    /// Output format (see below).
-    #[arg(short = 'F', value_name = "FORMAT")]
-    pub format: Option<String>,
-    /// Indent the JSON of %j / %J.
-    #[arg(long)]
-    pub pretty: bool,
+    #[command(flatten)]
+    pub print: PrintArgs,
     /// Print only this percentage of the messages, chosen at random.
     #[arg(long = "random-filter", value_name = "PERCENT")]
     pub random_filter: Option<f64>,
@@ -115,13 +104,7 @@ pub async fn run(args: SubArgs, props: PropertyArgs) -> Result<(), Failure> {
         mqtt_sansio::topic::validate_topic_filter(f)
             .map_err(|e| Failure::Usage(format!("invalid filter \"{f}\": {e}")))?;
     }
-    let printer = Printer::new(
-        args.format.as_deref(),
-        args.verbose,
-        args.no_eol,
-        args.pretty,
-    )
-    .map_err(Failure::Usage)?;
+    let printer = args.print.printer()?;
     let sub_props = props.properties(Stage::Subscribe).map_err(Failure::Usage)?;
     let unsub_props = props
         .properties(Stage::Unsubscribe)
@@ -162,15 +145,7 @@ pub async fn run(args: SubArgs, props: PropertyArgs) -> Result<(), Failure> {
         &mut early,
     )
     .await;
-    let options = DisconnectOptions {
-        properties: disconnect,
-        ..DisconnectOptions::default()
-    };
-    let closed = client
-        .disconnect_with(mqtt_tokio::DEFAULT_DISCONNECT_TIMEOUT, options)
-        .await;
-    result?;
-    closed.map_err(Failure::error)
+    crate::conn::finish(&client, disconnect, result).await
 }
 
 /// `f`, or `Failure::TimedOut` once `deadline` passes.

@@ -180,18 +180,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// An error with its sources.
-fn mqtt_tokio_error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(x) = source {
-        s.push_str(": ");
-        s.push_str(&x.to_string());
-        source = x.source();
-    }
-    s
-}
-
 fn messages() -> usize {
     std::env::var("NATS_FAILOVER_MESSAGES")
         .ok()
@@ -286,7 +274,7 @@ fn publisher_and_subscriber_fail_over_with_their_sessions_and_lose_no_qos1_messa
         let Err(q2) = q2 else {
             panic!("NATS took a QoS 2 publish")
         };
-        eprintln!("QoS 2 to NATS: {}", mqtt_tokio_error_chain(&q2));
+        eprintln!("QoS 2 to NATS: {}", mqtt_testkit::cli::chain(&q2));
         let _ = q2_client.disconnect().await;
 
         let mut handles = std::collections::VecDeque::new();
