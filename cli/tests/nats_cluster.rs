@@ -114,6 +114,10 @@ fn config(name: &str, client: u16, cluster: u16, mqtt: u16, routes: &[u16], stor
     )
 }
 
+/// One cluster at a time: three JetStream nodes per test are already a load
+/// for a 2-core machine, and the tests measure fail-over times.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 impl Cluster {
     /// Starts three nodes and waits until each takes an MQTT session (the
     /// JetStream cluster has a leader). `None` (SKIPPED, or a failure in CI)
@@ -206,6 +210,7 @@ fn options(id: &str, servers: &[String]) -> Options {
 
 #[test]
 fn publisher_and_subscriber_fail_over_with_their_sessions_and_lose_no_qos1_message() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let Some(mut cluster) = Cluster::start() else {
         return;
     };
@@ -404,6 +409,7 @@ fn quantile(v: &[u128], q: f64) -> u128 {
 
 #[test]
 fn clients_of_a_killed_node_spread_over_the_survivors_and_lose_nothing() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let Some(mut cluster) = Cluster::start() else {
         return;
     };
