@@ -617,7 +617,7 @@ impl<R: Runtime> Client<R> {
     /// The tasks end by themselves once the client is disconnected or every
     /// handle is dropped.
     ///
-    /// Handlers and callbacks are called from the `blocking` pool (one batch
+    /// Handlers and callbacks are called from the runtime's blocking pool (one batch
     /// at a time, in order), never on the executor's threads, so a handler
     /// may block, even on this client's futures.
     ///
