@@ -179,6 +179,15 @@ impl Running {
         }
     }
 
+    /// Waits until the output holds `text` (at most 10 s; the caller's
+    /// comparison then says what is missing).
+    pub fn wait_for_text(&self, text_: &str) {
+        let end = Instant::now() + Duration::from_secs(10);
+        while !self.output().contains(text_) && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// What it printed so far.
     pub fn output(&self) -> String {
         text(&self.out.lock().unwrap())
