@@ -1144,7 +1144,7 @@ fn a_bad_first_byte_is_refused_before_the_rest_of_the_packet_arrives() {
         let partial = [first, 100, 0, 1];
         assert_eq!(
             mqtt_sansio::codec::decode_ref(&partial, v, 1 << 20).err(),
-            Some(expected.clone()),
+            Some(expected),
             "decode_ref {first:#04x}"
         );
         assert_eq!(
