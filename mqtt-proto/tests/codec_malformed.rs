@@ -1164,3 +1164,26 @@ fn a_bad_first_byte_is_refused_before_the_rest_of_the_packet_arrives() {
         );
     }
 }
+
+#[test]
+fn a_property_not_allowed_in_an_ack_names_that_ack() {
+    // Packet id 1, reason Success, then Content Type (0x03 "t"): allowed in
+    // none of the four acknowledgements; the error says which one it was.
+    for (first, packet_type) in [
+        (0x40, PacketType::PubAck),
+        (0x50, PacketType::PubRec),
+        (0x62, PacketType::PubRel),
+        (0x70, PacketType::PubComp),
+    ] {
+        let bytes = v5(first, &[0x00, 0x01, 0x00], &[0x03, 0x00, 0x01, b't'], &[]);
+        assert_eq!(
+            err(V5, &bytes),
+            DecodeError::PropertyNotAllowed {
+                id: 0x03,
+                packet_type,
+                in_will: false
+            },
+            "{packet_type:?}"
+        );
+    }
+}
