@@ -68,18 +68,6 @@ impl Failure {
     }
 }
 
-impl From<String> for Failure {
-    fn from(s: String) -> Failure {
-        Failure::Error(s)
-    }
-}
-
-impl From<&str> for Failure {
-    fn from(s: &str) -> Failure {
-        Failure::Error(s.to_owned())
-    }
-}
-
 /// An error with its sources: `a: b: c`.
 pub fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();

@@ -177,31 +177,27 @@ async fn receive(
             options: SubscriptionOptions::new(args.qos),
         })
         .collect();
-    let mut stream = if filters.is_empty() {
-        None
-    } else {
-        let s = within(deadline, client.subscribe_stream_with(filters, sub_props))
-            .await?
-            .map_err(Failure::error)?;
-        let granted = s.ack().granted();
-        let refused: Vec<&str> = topics
-            .iter()
-            .zip(&granted)
-            .filter(|(_, g)| g.is_none())
-            .map(|(t, _)| t.as_str())
-            .collect();
-        if refused.len() == topics.len() {
-            return Err(Failure::Error(
-                "All subscription requests were denied.".into(),
-            ));
+    // `run` refused an empty topic list: there is always a SUBSCRIBE.
+    let mut stream = within(deadline, client.subscribe_stream_with(filters, sub_props))
+        .await?
+        .map_err(Failure::error)?;
+    let granted = stream.ack().granted();
+    let refused: Vec<&str> = topics
+        .iter()
+        .zip(&granted)
+        .filter(|(_, g)| g.is_none())
+        .map(|(t, _)| t.as_str())
+        .collect();
+    if refused.len() == topics.len() {
+        return Err(Failure::Error(
+            "All subscription requests were denied.".into(),
+        ));
+    }
+    for t in refused {
+        if !args.conn.quiet {
+            eprintln!("Warning: the broker refused the subscription to {t}");
         }
-        for t in refused {
-            if !args.conn.quiet {
-                eprintln!("Warning: the broker refused the subscription to {t}");
-            }
-        }
-        Some(s)
-    };
+    }
     if !args.unsubscribe.is_empty() {
         within(
             deadline,
@@ -210,9 +206,6 @@ async fn receive(
         .await?
         .map_err(Failure::error)?;
     }
-    let Some(stream) = stream.as_mut() else {
-        return Ok(());
-    };
     if args.exit_after_subscribe {
         return Ok(());
     }

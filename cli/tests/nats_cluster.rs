@@ -226,15 +226,19 @@ fn publisher_and_subscriber_fail_over_with_their_sessions_and_lose_no_qos1_messa
     let pub_id = format!("failover-pub-{}", std::process::id());
 
     rt.block_on(async {
-        let r = reconnects.clone();
-        let sub_options =
-            options(&sub_id, &[urls[2].clone(), urls[0].clone()]).on_connect(move |i| {
+        // Each reconnect of `who`, with its server and time.
+        let record = |who: &'static str| {
+            let r = reconnects.clone();
+            move |i: &mqtt_tokio::ConnectInfo| {
                 if i.reconnect {
                     r.lock()
                         .unwrap()
-                        .push((format!("subscriber to {}", i.server), Instant::now()));
+                        .push((format!("{who} to {}", i.server), Instant::now()));
                 }
-            });
+            }
+        };
+        let sub_options =
+            options(&sub_id, &[urls[2].clone(), urls[0].clone()]).on_connect(record("subscriber"));
         let subscriber = Client::connect(&urls[1], sub_options)
             .await
             .expect("subscriber connects");
@@ -250,15 +254,8 @@ fn publisher_and_subscriber_fail_over_with_their_sessions_and_lose_no_qos1_messa
             }
         });
 
-        let r = reconnects.clone();
         let pub_options =
-            options(&pub_id, &[urls[1].clone(), urls[2].clone()]).on_connect(move |i| {
-                if i.reconnect {
-                    r.lock()
-                        .unwrap()
-                        .push((format!("publisher to {}", i.server), Instant::now()));
-                }
-            });
+            options(&pub_id, &[urls[1].clone(), urls[2].clone()]).on_connect(record("publisher"));
         let publisher = Client::connect(&urls[0], pub_options)
             .await
             .expect("publisher connects");

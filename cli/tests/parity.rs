@@ -467,18 +467,18 @@ fn properties_and_wills_arrive_alike() {
     }
     // Wills: a subscriber killed without DISCONNECT.
     for tool in BOTH {
-        let s = Running::sub(
-            tool,
-            &broker,
-            &[
+        let idle = format!("{base}-idle-{tool:?}");
+        let will = format!("{base}/will/{tool:?}");
+        let with_will = |extra: &[&'static str]| {
+            let mut a = vec![
                 "-t",
-                &format!("{base}-idle-{tool:?}"),
+                idle.as_str(),
                 "-V",
                 "5",
                 "-q",
                 "1",
                 "--will-topic",
-                &format!("{base}/will/{tool:?}"),
+                will.as_str(),
                 "--will-payload",
                 "gone",
                 "--will-qos",
@@ -492,39 +492,14 @@ fn properties_and_wills_arrive_alike() {
                 "user-property",
                 "w",
                 "x",
-                "-E",
-            ],
-        );
+            ];
+            a.extend_from_slice(extra);
+            Running::sub(tool, &broker, &a)
+        };
         // -E: exits once subscribed, with DISCONNECT: no will.
-        let (code, _, err) = s.finish();
+        let (code, _, err) = with_will(&["-E"]).finish();
         assert_eq!(code, Some(0), "{tool:?}: {err}");
-        let s = Running::sub(
-            tool,
-            &broker,
-            &[
-                "-t",
-                &format!("{base}-idle-{tool:?}"),
-                "-V",
-                "5",
-                "-q",
-                "1",
-                "--will-topic",
-                &format!("{base}/will/{tool:?}"),
-                "--will-payload",
-                "gone",
-                "--will-qos",
-                "1",
-                "-D",
-                "will",
-                "content-type",
-                "wct",
-                "-D",
-                "will",
-                "user-property",
-                "w",
-                "x",
-            ],
-        );
+        let s = with_will(&[]);
         let end = Instant::now() + Duration::from_secs(10);
         while s.output().is_empty() && Instant::now() < end {
             reference_pub(
