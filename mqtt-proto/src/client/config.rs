@@ -169,6 +169,13 @@ pub struct Config {
     pub user_properties: Vec<(ByteStr, ByteStr)>,
     /// MQTT 5 enhanced authentication. Default: none.
     pub authenticator: Option<Box<dyn Authenticator>>,
+    /// Durable session: the core says, through
+    /// [`Client::poll_store`](super::Client::poll_store), what the adapter
+    /// must keep in durable storage, and holds back every byte that depends
+    /// on it until [`Client::handle_stored`](super::Client::handle_stored)
+    /// (see [`store`](super::store)). Default: `false` (nothing to store,
+    /// no cost).
+    pub durable: bool,
 }
 
 impl Default for Config {
@@ -204,6 +211,7 @@ impl Default for Config {
             request_problem_information: None,
             user_properties: Vec::new(),
             authenticator: None,
+            durable: false,
         }
     }
 }
@@ -317,6 +325,11 @@ impl Config {
         self.manual_acks = manual;
         self
     }
+    /// Sets [`durable`](Self::durable).
+    pub fn durable(mut self, durable: bool) -> Self {
+        self.durable = durable;
+        self
+    }
     /// Sets [`seed`](Self::seed).
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -366,6 +379,7 @@ impl fmt::Debug for Config {
             .field("receive_maximum", &self.receive_maximum)
             .field("topic_alias_maximum", &self.topic_alias_maximum)
             .field("auto_topic_alias", &self.auto_topic_alias)
+            .field("durable", &self.durable)
             .field(
                 "authenticator",
                 &self.authenticator.as_ref().map(|_| "<dyn Authenticator>"),

@@ -244,6 +244,10 @@ pub enum ConnectionError {
     },
     /// The authenticator gave up (MQTT 5 enhanced authentication).
     Auth(ReasonCode),
+    /// Durable sessions: the session store could not be written, so bytes
+    /// that depended on it were dropped with the connection
+    /// ([`Client::handle_store_failed`](super::Client::handle_store_failed)).
+    StoreFailed,
 }
 
 /// A broker that broke the protocol. Each variant maps to the MQTT 5
@@ -367,6 +371,10 @@ pub enum PublishFailure {
         /// Connections it was sent on.
         attempts: u16,
     },
+    /// Durable sessions: the adapter could not store the message
+    /// ([`Client::handle_store_failed`](super::Client::handle_store_failed)).
+    /// It was never sent.
+    StoreFailed,
 }
 
 /// `, "reason string"` when the broker gave an MQTT 5 Reason String, and the
@@ -576,6 +584,9 @@ impl fmt::Display for ConnectionError {
                 broker_explanation(f, properties)
             }
             ConnectionError::Auth(code) => write!(f, "authentication failed: {code}"),
+            ConnectionError::StoreFailed => {
+                f.write_str("the session store could not be written, so the connection was closed")
+            }
         }
     }
 }
@@ -645,6 +656,9 @@ impl fmt::Display for PublishFailure {
                 f,
                 "the broker closed the connection each time the message was sent ({attempts} attempts); it is not sent again"
             ),
+            PublishFailure::StoreFailed => {
+                f.write_str("the message could not be written to the session store, so it was not sent")
+            }
         }
     }
 }

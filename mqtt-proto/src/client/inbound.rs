@@ -78,6 +78,7 @@ impl<I: Instant> Client<I> {
                             ack: token,
                         });
                         if !manual {
+                            self.mark_in(pid, true, true);
                             let _ = self.send(now, &Packet::PubRec(ack(pid, ReasonCode::Success)));
                         }
                     }
@@ -108,6 +109,7 @@ impl<I: Instant> Client<I> {
         match self.inbound_qos2.get(&pid.get()) {
             Some(true) => {
                 self.inbound_qos2.remove(&pid.get());
+                self.mark_in(pid, false, false);
                 let _ = self.send(now, &Packet::PubComp(ack(pid, ReasonCode::Success)));
             }
             Some(false) => self.violation(
@@ -152,6 +154,7 @@ impl<I: Instant> Client<I> {
                 match self.inbound_qos2.get_mut(&pid.get()) {
                     Some(acked @ false) => {
                         *acked = true;
+                        self.mark_in(pid, true, true);
                         if self.state == State::Connected {
                             let _ = self.send(now, &Packet::PubRec(ack(pid, ReasonCode::Success)));
                         }

@@ -40,6 +40,7 @@ mod requests;
 mod rng;
 mod seq_map;
 mod snapshot;
+pub mod store;
 mod subscriptions;
 mod timer;
 
@@ -53,6 +54,7 @@ pub use event::{
     AckToken, DisconnectOptions, Event, OutgoingPublish, PublishId, RequestId, TransportCommand,
 };
 pub use snapshot::SNAPSHOT_VERSION;
+pub use store::{StoreKey, StoreOp};
 pub use subscriptions::{Subscription, SubscriptionState, Subscriptions};
 
 use outbound::{Inflight, Queued};
@@ -199,6 +201,8 @@ pub struct Client<I: Instant> {
     subs: Subscriptions,
     aliases_out: BTreeMap<ByteStr, u16>,
     aliases_in: Vec<Option<ByteStr>>,
+    /// Durable-session bookkeeping, with [`Config::durable`].
+    durable: Option<alloc::boxed::Box<store::Durable>>,
 }
 
 impl<I: Instant> core::fmt::Debug for Client<I> {
@@ -263,6 +267,7 @@ impl<I: Instant> Client<I> {
             subs: Subscriptions::default(),
             aliases_out: BTreeMap::new(),
             aliases_in: Vec::new(),
+            durable: config.durable.then(Default::default),
             cfg: config,
         };
         client.validate_config()?;
@@ -479,6 +484,18 @@ impl<I: Instant> Client<I> {
     /// [`Config::max_queued`]) are encoded as the bytes are taken, so this
     /// may return more after returning some: bounded by the queue.
     pub fn poll_transmit(&mut self, out: &mut BytesMut) -> usize {
+        if let Some(gate) = self.durable.as_deref().and_then(store::Durable::gate) {
+            // Durable sessions: what follows a change not yet stored waits.
+            let n = gate.min(self.tx.len());
+            if n > 0 {
+                out.extend_from_slice(&self.tx[..n]);
+                bytes::Buf::advance(&mut self.tx, n);
+                if let Some(d) = self.durable.as_deref_mut() {
+                    d.advanced(n);
+                }
+            }
+            return n;
+        }
         let n = self.tx.len();
         if n > 0 {
             out.extend_from_slice(&self.tx);
@@ -619,6 +636,7 @@ impl<I: Instant> Client<I> {
     // ------------------------------------------------------------------
 
     fn push_event(&mut self, e: Event) {
+        self.mark_ended(&e);
         self.events.push_back(e);
     }
 

@@ -160,6 +160,7 @@ impl<I: Instant> Client<I> {
         if can_send_now {
             self.send_new(now, id, msg, now, true);
         } else {
+            self.mark_queued(id, &msg);
             self.queue.push_back(Queued {
                 id,
                 msg,
@@ -317,6 +318,7 @@ impl<I: Instant> Client<I> {
             properties: msg.properties,
             payload: msg.payload,
         };
+        self.mark_sending(id, &publish);
         let sent = self.send_publish(now, &mut publish);
         match (packet_id, sent) {
             (_, Err(_)) => {
@@ -464,6 +466,7 @@ impl<I: Instant> Client<I> {
                 || !self.inbound_qos2.is_empty()
                 || !self.subs.is_empty());
         self.inbound_qos2.clear();
+        self.mark_inbound_cleared();
         self.inbound_qos1.clear();
         self.session_epoch += 1;
         // A new session: no broker state can hold these any more.
@@ -514,6 +517,7 @@ impl<I: Instant> Client<I> {
         }
         // Resent ones go first, in their original order.
         for q in requeue.into_iter().rev() {
+            self.mark_queued(q.id, &q.msg);
             self.queue.push_front(q);
         }
         if had_state {
@@ -580,6 +584,11 @@ impl<I: Instant> Client<I> {
                 self.complete(now, entry, r.reason, r.properties);
             }
             Awaiting::Rec | Awaiting::Comp => {
+                if entry.state == Awaiting::Rec && self.durable.is_some() {
+                    // Stored before the PUBREL goes: a restart must not
+                    // resend the PUBLISH the broker already released.
+                    self.mark_out(entry.id, Some((3, entry.publish.clone())), true);
+                }
                 entry.state = Awaiting::Comp;
                 if entry.pubrec.is_none() {
                     entry.pubrec = Some((r.reason, r.properties));
