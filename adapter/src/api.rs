@@ -3,11 +3,14 @@
 //! adapters cannot drift apart in what they offer.
 
 pub use crate::aio::{Messages, PublishHandle, Subscription, DEFAULT_DISCONNECT_TIMEOUT};
+/// Durable sessions ([`Options::persistence`]).
+pub use crate::store::{FileStore, Persistence, Store, SyncPolicy};
 /// Options, messages, answers and errors (shared by every adapter).
 pub use crate::{
     ConnectInfo, ConnectionLost, Delivery, Error, Message, Options, Publish, PublishAck, SubAck,
     Topic,
 };
+pub use mqtt_sansio::client::{StoreKey, StoreOp};
 
 /// Payload buffers: received payloads are [`bytes::Bytes`].
 pub use bytes::Bytes;

@@ -124,6 +124,12 @@ pub enum Error {
     Timeout,
     /// The operating system refused a thread or socket the client needed.
     Io(Arc<io::Error>),
+    /// Durable sessions: the session store could not be opened, read or
+    /// written (disk full, permissions, another process holds it), or
+    /// [`Options::persistence`](crate::Options::persistence) was given
+    /// options it cannot work with. A publish that fails with it was not
+    /// sent.
+    Store(Arc<io::Error>),
     /// The async client was started where its runtime cannot run (for
     /// example `mqtt_tokio::Client::connect` outside a tokio runtime).
     NoRuntime {
@@ -179,6 +185,7 @@ impl fmt::Display for Error {
             }
             Error::Timeout => f.write_str("timed out"),
             Error::Io(_) => f.write_str("the system refused a thread or socket the client needs"),
+            Error::Store(e) => write!(f, "the session store failed: {e}"),
             Error::NoRuntime { needs } => write!(f, "no async runtime to run the client: {needs}"),
         }
     }
@@ -201,6 +208,7 @@ impl std::error::Error for Error {
             Error::Connection(c) => std::error::Error::source(&**c),
             Error::PublishFailed(e) => Some(e),
             Error::Io(e) => Some(&**e),
+            Error::Store(e) => Some(&**e),
             Error::QueueFull { .. }
             | Error::Rejected { .. }
             | Error::Closed

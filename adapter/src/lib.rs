@@ -40,6 +40,7 @@ mod link;
 mod message;
 mod options;
 mod server;
+pub mod store;
 #[cfg(test)]
 mod tests;
 

@@ -66,6 +66,8 @@ pub(crate) struct Parts {
     pub transport: TransportOptions,
     /// A session snapshot to start from.
     pub session: Option<Vec<u8>>,
+    /// Durable sessions: where the session is kept ([`Options::persistence`]).
+    pub persistence: Option<crate::store::Persistence>,
     /// Bound of `subscribe` / `unsubscribe` waiting for their acknowledgement
     /// ([`Options::request_timeout`]).
     pub request_timeout: Option<Duration>,
@@ -104,6 +106,7 @@ impl fmt::Debug for Options {
             .field("handlers", &p.initial_subscriptions)
             .field("incoming_buffer", &p.incoming_buffer)
             .field("transport", &p.transport)
+            .field("persistence", &p.persistence)
             .finish_non_exhaustive()
     }
 }
@@ -121,6 +124,7 @@ impl Options {
                 incoming_buffer: 1024,
                 transport: TransportOptions::default(),
                 session: None,
+                persistence: None,
                 request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
                 initial_connect_timeout: None,
                 manual_acks: false,
@@ -358,6 +362,40 @@ impl Options {
     /// their completion is reported to [`on_delivery_complete`](Options::on_delivery_complete).
     pub fn restore_session(mut self, snapshot: impl Into<Vec<u8>>) -> Options {
         self.parts.session = Some(snapshot.into());
+        self
+    }
+
+    /// Durable sessions, off by default: every QoS 1/2 publish (and every
+    /// message accepted while disconnected) is in `persistence`'s store
+    /// before `publish` returns and before a byte of it is sent, and so is
+    /// each step of its flow; inbound QoS 2 packet identifiers are stored
+    /// before PUBREC. A client started again with the same store and client
+    /// id resumes every unfinished flow, in order, so a process killed at
+    /// any moment loses no message and delivers no QoS 2 message twice
+    /// (see [`store`](crate::store) for what each [`SyncPolicy`](crate::store::SyncPolicy)
+    /// survives).
+    ///
+    /// Needs a fixed [`client_id`](Options::client_id) and a persistent
+    /// session: `clean_session(false)` (MQTT 5: also a Session Expiry
+    /// Interval long enough to come back in, `config.session_expiry_interval`);
+    /// [`connect`](crate::aio::Client::connect) fails with
+    /// [`Error::Store`] otherwise, or when the store cannot be opened (another
+    /// process holds it, permissions...). Not together with
+    /// [`restore_session`](Options::restore_session).
+    ///
+    /// ```no_run
+    /// use mqtt_std::{Client, Options, Persistence, SyncPolicy};
+    ///
+    /// let options = Options::new()
+    ///     .client_id("meter-17")
+    ///     .clean_session(false)
+    ///     .persistence(Persistence::new("/var/lib/meter/mqtt").sync(SyncPolicy::Batched));
+    /// let client = Client::connect("mqtt://127.0.0.1:1883", options)?;
+    /// client.publish("meter/17", "42 kWh")?; // on disk when this returns
+    /// # Ok::<(), mqtt_std::Error>(())
+    /// ```
+    pub fn persistence(mut self, persistence: crate::store::Persistence) -> Options {
+        self.parts.persistence = Some(persistence);
         self
     }
 

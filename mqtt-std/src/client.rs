@@ -271,6 +271,15 @@ impl Client {
         self.inner.ack(message)
     }
 
+    /// The id the next publish will get ([`PublishHandle::id`]). Ids count up
+    /// from 1; with [`Options::persistence`] they continue across restarts,
+    /// so a program killed at any moment can tell how many messages it handed
+    /// over before: each one whose `publish` returned is in the store (or
+    /// already delivered), and none after it is.
+    pub fn next_publish_id(&self) -> crate::PublishId {
+        self.inner.next_publish_id()
+    }
+
     /// Saves the session (in-flight and queued publishes, inbound QoS 2 state,
     /// subscriptions) as bytes, for [`Options::restore_session`] in a later
     /// process. Take it after [`disconnect`](Client::disconnect) (with in-flight

@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 struct Seen {
     /// PUBLISH packets received on the filter.
     total: usize,
-    /// Payloads that start with an 8-byte big-endian sequence number: which numbers arrived.
-    numbers: Vec<bool>,
+    /// Payloads that start with an 8-byte big-endian sequence number: how many times each
+    /// number arrived.
+    numbers: Vec<u32>,
     distinct: usize,
 }
 
@@ -84,7 +85,7 @@ impl RawSubscriber {
         stream.set_read_timeout(None).expect("no read timeout");
         let seen = Arc::new((
             Mutex::new(Seen {
-                numbers: vec![false; expected],
+                numbers: vec![0; expected],
                 ..Seen::default()
             }),
             Condvar::new(),
@@ -98,6 +99,16 @@ impl RawSubscriber {
     /// PUBLISH packets received so far.
     pub fn total(&self) -> usize {
         self.seen.0.lock().unwrap().total
+    }
+
+    /// Distinct sequence numbers received so far.
+    pub fn distinct(&self) -> usize {
+        self.seen.0.lock().unwrap().distinct
+    }
+
+    /// How many times each sequence number below `expected` arrived.
+    pub fn counts(&self) -> Vec<u32> {
+        self.seen.0.lock().unwrap().numbers.clone()
     }
 
     /// Waits until `n` distinct sequence numbers arrived or `timeout` passed with nothing new;
@@ -145,9 +156,11 @@ fn read_loop(
                 g.total += 1;
                 if p.payload.len() >= 8 {
                     let n = u64::from_be_bytes(p.payload[..8].try_into().unwrap()) as usize;
-                    if n < g.numbers.len() && !g.numbers[n] {
-                        g.numbers[n] = true;
-                        g.distinct += 1;
+                    if let Some(c) = g.numbers.get_mut(n) {
+                        *c += 1;
+                        if *c == 1 {
+                            g.distinct += 1;
+                        }
                     }
                 }
             }

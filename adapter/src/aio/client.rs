@@ -90,6 +90,8 @@ pub(crate) struct State {
     /// Publishes handed over through the [`Inbox`] that the core refused
     /// with `QueueFull`: they enter it first, in order, as room appears.
     pub(crate) held: VecDeque<Submitted>,
+    /// Durable sessions: the store the core's changes go to.
+    pub(crate) durable: Option<crate::store::Durable>,
 }
 
 impl State {
@@ -125,6 +127,9 @@ impl State {
                 PublishError::QueueFull { max } => Error::QueueFull { max },
                 e => Error::Publish(e),
             })?;
+        // On disk before this call returns (the core holds its bytes back
+        // until then); a store that fails fails the publish, never sent.
+        self.persist(now, crate::store::By::Caller)?;
         match self.link.terminal() {
             // Accepted into the session for a later `reconnect`, but nothing
             // will answer this handle on the current link.
@@ -176,6 +181,17 @@ impl State {
         }
     }
 
+    /// Durable sessions: writes what the core asks to store (see
+    /// [`crate::store`]). A no-op without persistence.
+    pub(crate) fn persist(&mut self, now: Instant, by: crate::store::By) -> Result<(), Error> {
+        match self.durable.as_mut() {
+            Some(d) => d
+                .persist(&mut self.core, now, by)
+                .map_err(|e| Error::Store(Arc::new(e))),
+            None => Ok(()),
+        }
+    }
+
     /// Fails every waiter with `e` (the link can no longer answer them).
     pub(crate) fn fail_waiters(&mut self, e: &Error) {
         for (_, a) in self.publishes.drain() {
@@ -210,6 +226,9 @@ pub(crate) struct Inner {
     pub(crate) inbox: Inbox,
     /// The core's `max_queued`, for a `QueueFull` told without the lock.
     max_queued: usize,
+    /// Durable sessions: a publish is stored before the call returns, so
+    /// it never takes the lock-free hand-over.
+    durable: bool,
     /// Notified each time the lock is released: the driver waits for it
     /// here rather than blocking its executor's thread
     /// ([`Inner::lock_async`]).
@@ -222,10 +241,12 @@ impl Inner {
         flow: Arc<Flow>,
         dispatch: Arc<Dispatch>,
         request_timeout: Option<Duration>,
+        durable: Option<crate::store::Durable>,
     ) -> Inner {
         Inner {
             inbox: Inbox::new(core.next_publish_id(), core.config().max_queued),
             max_queued: core.config().max_queued,
+            durable: durable.is_some(),
             state: Mutex::new(State {
                 core,
                 link: Link::Connecting,
@@ -236,6 +257,7 @@ impl Inner {
                 connection: None,
                 close_cut_short: false,
                 held: VecDeque::new(),
+                durable,
             }),
             changed: Notify::new(),
             room: Notify::new(),
@@ -362,7 +384,14 @@ pub(crate) struct CoreAcker(pub(crate) std::sync::Weak<Inner>);
 impl crate::Acker for CoreAcker {
     fn ack(&self, token: mqtt_sansio::client::AckToken) -> Result<(), Error> {
         let inner = self.0.upgrade().ok_or(Error::Closed)?;
-        inner.lock().core.ack(Instant::now(), token)?;
+        {
+            let mut g = inner.lock();
+            let now = Instant::now();
+            g.core.ack(now, token)?;
+            // An inbound QoS 2 id is stored before its PUBREC, right after
+            // the handler returned.
+            g.persist(now, crate::store::By::Caller)?;
+        }
         inner.wake();
         Ok(())
     }
@@ -760,6 +789,10 @@ impl<R: Runtime> Client<R> {
     /// core's queue is full, as the lock's last holder left it (so while
     /// the lock is busy, no more are handed over than that queue had room
     /// for), and when 64 are handed over and not yet taken.
+    ///
+    /// With [`Options::persistence`] it does wait for the lock (briefly: no
+    /// lock holder waits for I/O but the store's), since the publish must be
+    /// in the store when this returns.
     pub fn try_publish_with(&self, publish: Publish) -> Result<PublishHandle, Error> {
         self.submit(publish)
     }
@@ -771,7 +804,14 @@ impl<R: Runtime> Client<R> {
         let id = inner.inbox.next_id();
         let slot = Slot::new();
         let now = Instant::now();
-        match inner.try_lock() {
+        // With persistence the publish must be on disk when this returns:
+        // wait for the lock rather than hand it over.
+        let lock = if inner.durable {
+            Some(inner.lock())
+        } else {
+            inner.try_lock()
+        };
+        match lock {
             Some(mut g) => {
                 if !g.held.is_empty() {
                     // Older publishes wait for room: this one may not pass them.
@@ -1052,6 +1092,15 @@ impl<R: Runtime> Client<R> {
         self.inner.lock().core.ack(Instant::now(), token)?;
         self.inner.wake();
         Ok(())
+    }
+
+    /// The id the next publish will get ([`PublishHandle::id`]). Ids count up
+    /// from 1; with [`Options::persistence`] they continue across restarts,
+    /// so a program killed at any moment can tell how many messages it handed
+    /// over before: each one whose `publish` returned is in the store (or
+    /// already delivered), and none after it is.
+    pub fn next_publish_id(&self) -> PublishId {
+        self.inner.inbox.peek_id()
     }
 
     /// Saves the session (in-flight and queued publishes, inbound QoS 2 state,

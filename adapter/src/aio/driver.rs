@@ -113,6 +113,44 @@ struct Driver<R: Runtime> {
     abandoning: bool,
 }
 
+fn store_misuse(what: &str) -> Error {
+    Error::Store(Arc::new(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        what.to_owned(),
+    )))
+}
+
+/// Durable sessions: opens the store and rebuilds the session it holds.
+fn open_durable(
+    config: mqtt_sansio::client::Config,
+    p: crate::store::Persistence,
+) -> Result<(Core<Instant>, crate::store::Durable), Error> {
+    if config.client_id.is_empty() {
+        return Err(store_misuse(
+            "persistence needs a fixed client id (Options::client_id)",
+        ));
+    }
+    if config.clean_start {
+        return Err(store_misuse(
+            "persistence needs a persistent session (Options::clean_session(false))",
+        ));
+    }
+    let mut durable = p
+        .open(&config.client_id)
+        .map_err(|e| Error::Store(Arc::new(e)))?;
+    let records = durable
+        .store
+        .load()
+        .map_err(|e| Error::Store(Arc::new(e)))?;
+    let core = Core::<Instant>::restore_stored(
+        config.durable(true),
+        records.iter().map(|(k, v)| (*k, &v[..])),
+        Instant::now(),
+    )
+    .map_err(Error::Restore)?;
+    Ok((core, durable))
+}
+
 /// Builds the client, spawns its two tasks with `spawn` and waits for the
 /// first CONNACK. No thread of its own.
 pub(crate) async fn start<R: Runtime>(
@@ -138,10 +176,22 @@ pub(crate) async fn start<R: Runtime>(
         servers.len(),
         options.initial_connect_timeout,
     );
-    let mut core = match options.session.take() {
-        Some(snapshot) => Core::<Instant>::restore(options.config, &snapshot, Instant::now())
-            .map_err(Error::Restore)?,
-        None => Core::<Instant>::new(options.config)?,
+    let (mut core, durable) = match (options.session.take(), options.persistence.take()) {
+        (Some(_), Some(_)) => {
+            return Err(store_misuse(
+                "restore_session and persistence cannot be used together",
+            ))
+        }
+        (Some(snapshot), None) => (
+            Core::<Instant>::restore(options.config, &snapshot, Instant::now())
+                .map_err(Error::Restore)?,
+            None,
+        ),
+        (None, Some(p)) => {
+            let (core, durable) = open_durable(options.config, p)?;
+            (core, Some(durable))
+        }
+        (None, None) => (Core::<Instant>::new(options.config)?, None),
     };
     let now = Instant::now();
     if !initial.is_empty() {
@@ -168,6 +218,7 @@ pub(crate) async fn start<R: Runtime>(
         flow.clone(),
         shared.clone(),
         options.request_timeout,
+        durable,
     ));
     let client = Client::<R>::from_inner(inner.clone());
     shared.set_acker(
@@ -329,6 +380,11 @@ impl<R: Runtime> Driver<R> {
         {
             let mut g = inner.lock();
             g.fail_waiters(&Error::Closed);
+            let now = Instant::now();
+            let _ = g.persist(now, crate::store::By::Driver);
+            if let Some(d) = g.durable.as_mut() {
+                d.close();
+            }
         }
         inner.finished.store(true, Ordering::SeqCst);
         // A publish handed over before `finished` was set is taken here (it
@@ -578,6 +634,10 @@ impl<R: Runtime> Driver<R> {
     /// Drains every output of the core: bytes, transport requests, events.
     fn drain(&mut self, g: &mut State, now: Instant) {
         loop {
+            // Durable sessions: what the core asks to store goes to the
+            // store (synced per the policy) before any byte that depends on
+            // it; a failure is logged and handled by the core.
+            let _ = g.persist(now, crate::store::By::Driver);
             let mut progress = self.transmit(g, now);
             while let Some(cmd) = g.core.poll_transport() {
                 progress = true;

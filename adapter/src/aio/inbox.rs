@@ -70,6 +70,11 @@ impl Inbox {
         PublishId(self.next_id.fetch_add(1, Ordering::Relaxed))
     }
 
+    /// The id the next publish gets.
+    pub(crate) fn peek_id(&self) -> PublishId {
+        PublishId(self.next_id.load(Ordering::Relaxed))
+    }
+
     /// Whether anything waits to enter the core (cheap: one atomic load).
     pub(crate) fn is_empty(&self) -> bool {
         self.waiting.load(Ordering::Acquire) == 0

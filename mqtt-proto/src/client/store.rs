@@ -98,18 +98,25 @@ pub enum StoreKey {
     Outbound(PublishId),
     /// An inbound QoS 2 message acknowledged with PUBREC, awaiting PUBREL.
     Inbound(PacketId),
+    /// The next publish id (its value a big-endian `u64`), written when the
+    /// newest outbound record is forgotten: publish ids never repeat across
+    /// restarts, so an application can tell from
+    /// [`next_publish_id`](Client::next_publish_id) how many messages it
+    /// handed over before it was killed.
+    NextPublishId,
 }
 
 impl StoreKey {
     /// Length of [`to_bytes`](Self::to_bytes).
     pub const LEN: usize = 9;
 
-    /// The key as bytes: a kind byte (1 outbound, 2 inbound) and the id as a
-    /// big-endian `u64`. Ordering the bytes orders the keys.
+    /// The key as bytes: a kind byte (1 outbound, 2 inbound, 3 the next
+    /// publish id) and the id as a big-endian `u64` (0 for kind 3). Ordering the bytes orders the keys.
     pub fn to_bytes(self) -> [u8; Self::LEN] {
         let (kind, n) = match self {
             StoreKey::Outbound(id) => (1u8, id.0),
             StoreKey::Inbound(pid) => (2u8, u64::from(pid.get())),
+            StoreKey::NextPublishId => (3u8, 0),
         };
         let mut b = [0u8; Self::LEN];
         b[0] = kind;
@@ -131,6 +138,7 @@ impl StoreKey {
                 .ok()
                 .and_then(PacketId::new)
                 .map(StoreKey::Inbound),
+            3 if n == 0 => Some(StoreKey::NextPublishId),
             _ => None,
         }
     }
@@ -188,6 +196,10 @@ pub(crate) struct Durable {
     stored_out: BTreeMap<u64, (u8, u16)>,
     /// What the store holds (as far as polled), inbound.
     stored_in: BTreeSet<u16>,
+    /// The next publish id the store holds (0: none).
+    stored_next: u64,
+    /// A [`StoreKey::NextPublishId`] put to emit next.
+    next_due: Option<u64>,
     /// Changes polled and not yet confirmed: key, what the store held
     /// before, what it should hold now (for `handle_store_failed`).
     polled: Vec<Polled>,
@@ -202,6 +214,7 @@ pub(crate) struct Durable {
 enum Polled {
     Out(u64, Option<(u8, u16)>, Wanted),
     In(u16, bool, bool),
+    Next(u64),
 }
 
 fn min_gate(a: Option<usize>, b: Option<usize>) -> Option<usize> {
@@ -348,6 +361,14 @@ impl<I: Instant> Client<I> {
     pub fn poll_store(&mut self) -> Option<StoreOp> {
         let d = self.durable.as_deref_mut()?;
         loop {
+            if let Some(next) = d.next_due.take() {
+                d.polled.push(Polled::Next(d.stored_next));
+                d.stored_next = next;
+                return Some(StoreOp::Put {
+                    key: StoreKey::NextPublishId,
+                    value: next.to_be_bytes().to_vec(),
+                });
+            }
             if d.pending_out.is_empty() && d.pending_in.is_empty() {
                 d.gate_polled = if d.polled.is_empty() {
                     // Nothing to store after all (the changes cancelled out).
@@ -363,6 +384,16 @@ impl<I: Instant> Client<I> {
                 let before = d.stored_out.get(&id).copied();
                 let now = wanted.as_ref().map(|(s, p)| (*s, pid_of(p)));
                 if before == now {
+                    continue;
+                }
+                if now.is_none()
+                    && id >= d.stored_next
+                    && d.stored_out.range(id + 1..).next().is_none()
+                {
+                    // The newest record goes: keep the id counter first (a
+                    // store cut mid-batch keeps a prefix of it).
+                    d.pending_out.insert(id, wanted);
+                    d.next_due = Some(id + 1);
                     continue;
                 }
                 let key = StoreKey::Outbound(PublishId(id));
@@ -449,6 +480,7 @@ impl<I: Instant> Client<I> {
                         d.pending_out.entry(id).or_insert(wanted);
                     }
                 }
+                Polled::Next(before) => d.stored_next = before,
                 Polled::In(pid, before, put) => {
                     if before {
                         d.stored_in.insert(pid);
@@ -527,6 +559,7 @@ impl<I: Instant> Client<I> {
         let mut client = Client::new(config).map_err(RestoreError::Config)?;
         let mut out: BTreeMap<u64, (u8, Publish)> = BTreeMap::new();
         let mut inbound = BTreeSet::new();
+        let mut next = None;
         for (key, value) in records {
             match key {
                 StoreKey::Outbound(id) => {
@@ -539,11 +572,19 @@ impl<I: Instant> Client<I> {
                         return Err(RestoreError::Corrupt);
                     }
                 }
+                StoreKey::NextPublishId => {
+                    let n: [u8; 8] = value.try_into().map_err(|_| RestoreError::Corrupt)?;
+                    let n = u64::from_be_bytes(n);
+                    if n == u64::MAX || next.replace(n).is_some() {
+                        return Err(RestoreError::Corrupt);
+                    }
+                }
             }
         }
         let mut stored_out = BTreeMap::new();
+        client.next_publish_id = next.unwrap_or(1).max(1);
         for (id, (state, publish)) in out {
-            client.next_publish_id = id + 1;
+            client.next_publish_id = client.next_publish_id.max(id + 1);
             let stored_pid = pid_of(&publish);
             let awaiting = match state {
                 QUEUED => {
@@ -597,6 +638,7 @@ impl<I: Instant> Client<I> {
         if let Some(d) = client.durable.as_deref_mut() {
             d.stored_out = stored_out;
             d.stored_in = inbound;
+            d.stored_next = next.unwrap_or(0);
         }
         client.has_session = true;
         Ok(client)
