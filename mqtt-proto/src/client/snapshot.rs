@@ -218,29 +218,7 @@ impl<I: Instant> Client<I> {
                 _ => return Err(RestoreError::Corrupt),
             };
             let publish = r.publish()?;
-            let pid = publish.packet_id.ok_or(RestoreError::Corrupt)?;
-            let qos_fits = match state {
-                Awaiting::Ack => publish.qos == QoS::AtLeastOnce,
-                _ => publish.qos == QoS::ExactlyOnce,
-            };
-            if !qos_fits || !client.ids.claim(pid) {
-                return Err(RestoreError::Corrupt);
-            }
-            let seq = client.next_seq;
-            client.next_seq += 1;
-            client.inflight_by_pid.insert(pid.get(), seq);
-            client.inflight.insert(
-                seq,
-                Inflight {
-                    id,
-                    publish,
-                    state,
-                    accepted_at: now,
-                    pubrec: None,
-                    attempts: 0,
-                    resend: false,
-                },
-            );
+            client.restore_inflight(id, publish, state, now)?;
         }
 
         for _ in 0..r.u32()? {
@@ -346,6 +324,43 @@ impl<I: Instant> Client<I> {
         }
         client.has_session = true;
         Ok(client)
+    }
+}
+
+impl<I: Instant> Client<I> {
+    /// Puts a restored in-flight publish back (snapshot and durable store):
+    /// its QoS must fit `state` and its packet id be free.
+    pub(super) fn restore_inflight(
+        &mut self,
+        id: PublishId,
+        publish: Publish,
+        state: Awaiting,
+        now: I,
+    ) -> Result<(), RestoreError> {
+        let pid = publish.packet_id.ok_or(RestoreError::Corrupt)?;
+        let fits = match state {
+            Awaiting::Ack => publish.qos == QoS::AtLeastOnce,
+            _ => publish.qos == QoS::ExactlyOnce,
+        };
+        if !fits || !self.ids.claim(pid) {
+            return Err(RestoreError::Corrupt);
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.inflight_by_pid.insert(pid.get(), seq);
+        self.inflight.insert(
+            seq,
+            Inflight {
+                id,
+                publish,
+                state,
+                accepted_at: now,
+                pubrec: None,
+                attempts: 0,
+                resend: false,
+            },
+        );
+        Ok(())
     }
 }
 

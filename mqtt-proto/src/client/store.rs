@@ -86,7 +86,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::error::{PublishFailure, RestoreError};
 use super::event::{Event, OutgoingPublish, PublishId};
-use super::outbound::{Awaiting, Inflight, Queued};
+use super::outbound::{Awaiting, Queued};
 use super::{Client, Config, State};
 use crate::codec::{self, Packet, PacketId, Publish, QoS};
 use crate::time::Instant;
@@ -607,29 +607,7 @@ impl<I: Instant> Client<I> {
                 3 => Awaiting::Comp,
                 _ => return Err(RestoreError::Corrupt),
             };
-            let fits = match awaiting {
-                Awaiting::Ack => publish.qos == QoS::AtLeastOnce,
-                _ => publish.qos == QoS::ExactlyOnce,
-            };
-            let pid = publish.packet_id.ok_or(RestoreError::Corrupt)?;
-            if !fits || !client.ids.claim(pid) {
-                return Err(RestoreError::Corrupt);
-            }
-            let seq = client.next_seq;
-            client.next_seq += 1;
-            client.inflight_by_pid.insert(pid.get(), seq);
-            client.inflight.insert(
-                seq,
-                Inflight {
-                    id: PublishId(id),
-                    publish,
-                    state: awaiting,
-                    accepted_at: now,
-                    pubrec: None,
-                    attempts: 0,
-                    resend: false,
-                },
-            );
+            client.restore_inflight(PublishId(id), publish, awaiting, now)?;
             stored_out.insert(id, (state, stored_pid));
         }
         for &pid in &inbound {
